@@ -1,0 +1,158 @@
+/*
+ * main.c - the hypervisor's boot sequence, from boot.S to the first domain.
+ *
+ *   banner -> boot info -> memory map -> ACPI -> page tables, frame
+ *   allocator, heap -> CPU 0 (GDT, IDT, APIC) -> TSC -> APs -> boot bundle
+ *   and system config -> domains -> idle.
+ *
+ * Anything wrong with what we were given (no bundle, a corrupt one, a bad
+ * config, too little RAM, too many CPUs) ends in fatal_input(): a message
+ * naming the problem and exit status HV_EXIT_BAD_INPUT.
+ */
+#include "acpi.h"
+#include "bootinfo.h"
+#include "bundle.h"
+#include "cmdline.h"
+#include "config.h"
+#include "console.h"
+#include "frame.h"
+#include "heap.h"
+#include "lib.h"
+#include "mm_init.h"
+#include "panic.h"
+#include "percpu.h"
+#include "softirq.h"
+#include "testhooks.h"
+#include "time.h"
+#include "timer.h"
+#include "version.h"
+#include "arch/apic.h"
+#include "arch/cpu.h"
+#include "arch/desc.h"
+#include "arch/mm.h"
+#include "arch/smp.h"
+
+static char hv_cmdline[BOOT_CMDLINE_MAX + CFG_CMDLINE_MAX + 2];
+
+static void print_memmap(const struct boot_info *bi)
+{
+    printk("Memory map (%s):\n", bi->protocol);
+    for (unsigned int i = 0; i < bi->nr_mem; i++)
+        printk("  %016llx - %016llx  %s\n", (unsigned long long)bi->mem[i].start,
+               (unsigned long long)bi->mem[i].end, mem_type_name(bi->mem[i].type));
+}
+
+static void apply_cmdline(void)
+{
+    char v[16];
+    if (cmdline_get(hv_cmdline, "loglevel", v, sizeof(v))) {
+        if (!strcmp(v, "debug")) console_loglevel = LOG_DEBUG;
+        else if (!strcmp(v, "info")) console_loglevel = LOG_INFO;
+        else if (!strcmp(v, "warn")) console_loglevel = LOG_WARN;
+        else if (!strcmp(v, "error")) console_loglevel = LOG_ERR;
+    }
+}
+
+static struct tern_config *load_config(const struct boot_info *bi, struct bundle *b)
+{
+    static char err[256];
+    if (bi->nr_modules == 0)
+        fatal_input("no boot bundle: the boot loader passed no module (tern bundle CONFIG -o FILE builds one)");
+    const struct boot_module *m = &bi->modules[0];
+    if (bundle_open(b, maddr_to_virt(m->start), m->size, err, sizeof(err)) < 0)
+        fatal_input("%s", err);
+
+    printk("Boot bundle: %llu bytes at %#llx, %u entries:\n", (unsigned long long)m->size,
+           (unsigned long long)m->start, b->nr_entries);
+    for (unsigned int i = 0; i < b->nr_entries; i++) {
+        struct bundle_entry e;
+        bundle_entry_at(b, i, &e);
+        if ((e.mode & 0170000) == 0100000)
+            printk("  %-40s %10llu bytes\n", e.name, (unsigned long long)e.size);
+    }
+
+    struct bundle_entry ce;
+    if (!bundle_find(b, BUNDLE_CONFIG_NAME, &ce))
+        fatal_input("the boot bundle has no %s", BUNDLE_CONFIG_NAME);
+    struct tern_config *cfg = xzalloc(sizeof(*cfg));
+    if (!cfg)
+        panic("no memory for the config");
+    if (config_parse((const char *)ce.data, ce.size, BUNDLE_CONFIG_NAME, cfg, err, sizeof(err)) < 0)
+        fatal_input("%s", err);
+
+    for (unsigned int i = 0; i < cfg->nr_images; i++) {
+        char path[CFG_NAME_MAX + 8];
+        struct bundle_entry ie;
+        snprintf(path, sizeof(path), BUNDLE_IMAGE_DIR "%s", cfg->images[i].name);
+        if (!bundle_find(b, path, &ie))
+            fatal_input("%s:%u: image '%s' is missing from the boot bundle (no %s)",
+                        BUNDLE_CONFIG_NAME, cfg->images[i].line, cfg->images[i].name, path);
+    }
+    printk("System config: %u image%s, %u domain%s\n", cfg->nr_images,
+           cfg->nr_images == 1 ? "" : "s", cfg->nr_domains, cfg->nr_domains == 1 ? "" : "s");
+    for (unsigned int i = 0; i < cfg->nr_domains; i++) {
+        const struct cfg_domain *d = &cfg->domains[i];
+        printk("  domain %-16s kernel %s%s%s, %llu MiB, %llu vCPU%s\n", d->name, d->kernel,
+               d->ramdisk[0] ? ", ramdisk " : "", d->ramdisk,
+               (unsigned long long)(d->memory >> 20), (unsigned long long)d->vcpus,
+               d->vcpus == 1 ? "" : "s");
+    }
+    return cfg;
+}
+
+void start_tern(u32 magic, u32 info) __noreturn;
+void start_tern(u32 magic, u32 info)
+{
+    tsc_at_boot = rdtsc();
+    console_init();
+    printk("\nTern hypervisor %s (%s)\n", TERN_VERSION, TERN_BUILD_KIND);
+
+    if (!bootinfo_parse(magic, info, &boot_info))
+        fatal_input("unknown boot protocol (magic %#x): boot Tern through PVH or multiboot2", magic);
+    strlcpy(hv_cmdline, boot_info.cmdline, sizeof(hv_cmdline));
+    apply_cmdline();
+    printk("Command line: %s\n", boot_info.cmdline[0] ? boot_info.cmdline : "(empty)");
+    print_memmap(&boot_info);
+
+    acpi_init(&boot_info);
+    mm_init(&boot_info);
+    printk("RAM: %llu MiB usable, %llu frames free, frame table %llu entries\n",
+           (unsigned long long)(ram_total_bytes >> 20),
+           (unsigned long long)frames_free_count(), (unsigned long long)frame_table_size);
+
+    smp_prepare_bsp();
+    idt_init();
+    apic_init_bsp();
+    cpu_init(this_cpu());
+    softirq_register(SOFTIRQ_TIMER, timer_run_expired);
+    time_init();
+
+    if (acpi_info.found)
+        printk("ACPI: RSDP at %#llx (%s), %u CPU%s in the MADT\n",
+               (unsigned long long)acpi_info.rsdp, acpi_info.oem, acpi_info.nr_cpus,
+               acpi_info.nr_cpus == 1 ? "" : "s");
+    else
+        printk("ACPI: no tables found, running on the boot CPU only\n");
+    printk("CPU 0 online (APIC ID %u, %s)\n", this_cpu()->arch.apic_id,
+           apic_is_x2apic() ? "x2APIC" : "xAPIC");
+    unsigned int n = smp_boot_aps();
+    printk("%u of %u CPU%s online\n", n, nr_cpus_possible, nr_cpus_possible == 1 ? "" : "s");
+    __asm__ volatile("sti");
+
+    struct bundle bundle;
+    struct tern_config *cfg = load_config(&boot_info, &bundle);
+    if (cfg->hv_cmdline[0]) {
+        size_t l = strlen(hv_cmdline);
+        snprintf(hv_cmdline + l, sizeof(hv_cmdline) - l, "%s%s", l ? " " : "", cfg->hv_cmdline);
+        apply_cmdline();
+    }
+    testhooks_run(hv_cmdline);
+
+    printk("Tern: boot complete in %llu ms\n", (unsigned long long)(now() / 1000000));
+    if (cfg->nr_domains == 0) {
+        printk("Tern: no domains to run; powering off\n");
+        machine_exit(HV_EXIT_OK);
+    }
+    printk("Tern: running domains is not supported by this build yet; powering off\n");
+    machine_exit(HV_EXIT_OK);
+}

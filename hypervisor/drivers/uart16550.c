@@ -1,0 +1,52 @@
+/*
+ * uart16550.c - COM1 (I/O port 0x3f8), 115200 8n1, polled.
+ *
+ * Polled output keeps the crash path simple: printk works from any context,
+ * interrupts on or off, before and after the rest of the machine is set up.
+ */
+#include "serial.h"
+#include "arch/cpu.h"
+
+#define COM1    0x3f8
+#define THR     0       /* transmit holding (write) */
+#define RBR     0       /* receive buffer (read) */
+#define IER     1
+#define FCR     2
+#define LCR     3
+#define MCR     4
+#define LSR     5
+#define DLL     0
+#define DLM     1
+#define LSR_DR   0x01
+#define LSR_THRE 0x20
+
+static bool present;
+
+void serial_init(void)
+{
+    outb(COM1 + IER, 0x00);
+    outb(COM1 + LCR, 0x80);         /* divisor latch */
+    outb(COM1 + DLL, 0x01);         /* 115200 */
+    outb(COM1 + DLM, 0x00);
+    outb(COM1 + LCR, 0x03);         /* 8n1 */
+    outb(COM1 + FCR, 0xc7);         /* FIFOs on, cleared */
+    outb(COM1 + MCR, 0x03);         /* DTR, RTS */
+    /* No UART answers 0xff on its line status register. */
+    present = inb(COM1 + LSR) != 0xff;
+}
+
+void serial_putc(char c)
+{
+    if (!present)
+        return;
+    for (unsigned int spins = 0; !(inb(COM1 + LSR) & LSR_THRE) && spins < 100000; spins++)
+        cpu_relax();
+    outb(COM1 + THR, (u8)c);
+}
+
+int serial_getc(void)
+{
+    if (!present || !(inb(COM1 + LSR) & LSR_DR))
+        return -1;
+    return inb(COM1 + RBR);
+}
