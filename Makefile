@@ -8,15 +8,39 @@ include config.mk
 .DELETE_ON_ERROR:
 .PHONY: all deps run test bench iso clean
 
-all: deps hypervisor
+all: deps
+	@$(MAKE) -s --no-print-directory hypervisor build/tools/ternconf
 
 deps:
 	@tools/install-deps
 
 include hypervisor/build.mk
+include tools/build.mk
+include tests/unit/build.mk
 
 hypervisor: $(HV_ELF) $(HV_TEST_ELF)
 .PHONY: hypervisor
 
 clean:
 	rm -rf build
+
+# ---- the user's commands: dependencies first, then a sub-make builds ----
+BUILD_ALL := hypervisor build/tools/ternconf
+
+run: deps
+	@$(MAKE) -s --no-print-directory $(BUILD_ALL)
+	@tools/tern run configs/default.cfg
+
+test: deps
+	@$(MAKE) -s --no-print-directory -j2 $(BUILD_ALL) unit-tests
+	@tests/run
+
+bench: deps
+	@$(MAKE) -s --no-print-directory $(BUILD_ALL) build/tools/floor.elf
+	@tools/bench
+
+iso: deps
+	@$(MAKE) -s --no-print-directory $(BUILD_ALL)
+	@tools/tern bundle configs/default.cfg -o build/default.cpio >/dev/null
+	@python3 -c 'import sys; sys.path.insert(0, "tools"); from ternlib import iso; iso.build("$(HV_ELF)", "build/default.cpio", "build/tern.iso")'
+	@echo "build/tern.iso"

@@ -41,39 +41,39 @@ static int parse_entry(const u8 *base, u64 len, u64 *off, struct bundle_entry *e
     u32 f[NR_FIELDS];
 
     if (len - o < HDR_LEN) {
-        snprintf(err, errlen, "bundle truncated: header at offset %#llx needs %d bytes, %llu left",
+        snprintf(err, errlen, "bundle truncated: header at offset 0x%llx needs %d bytes, %llu left",
                  (unsigned long long)o, HDR_LEN, (unsigned long long)(len - o));
         return -1;
     }
     const u8 *h = base + o;
     if (memcmp(h, "07070", 5) != 0 || (h[5] != '1' && h[5] != '2')) {
-        snprintf(err, errlen, "bundle corrupt: no cpio newc magic at offset %#llx",
+        snprintf(err, errlen, "bundle corrupt: no cpio newc magic at offset 0x%llx",
                  (unsigned long long)o);
         return -1;
     }
     for (int i = 0; i < NR_FIELDS; i++) {
         if (!hex8(h + 6 + 8 * i, &f[i])) {
-            snprintf(err, errlen, "bundle corrupt: bad hex field %d in header at offset %#llx",
+            snprintf(err, errlen, "bundle corrupt: bad hex field %d in header at offset 0x%llx",
                      i, (unsigned long long)o);
             return -1;
         }
     }
     u64 namesize = f[F_NAMESIZE], filesize = f[F_FILESIZE];
     if (namesize < 2 || namesize > BUNDLE_NAME_MAX + 1) {
-        snprintf(err, errlen, "bundle corrupt: name size %llu at offset %#llx (must be 2..%d)",
+        snprintf(err, errlen, "bundle corrupt: name size %llu at offset 0x%llx (must be 2..%d)",
                  (unsigned long long)namesize, (unsigned long long)o, BUNDLE_NAME_MAX + 1);
         return -1;
     }
     u64 name_off = o + HDR_LEN;
     u64 data_off = ALIGN_UP(name_off + namesize, 4);
     if (data_off > len) {
-        snprintf(err, errlen, "bundle truncated: name of entry at offset %#llx runs past the end",
+        snprintf(err, errlen, "bundle truncated: name of entry at offset 0x%llx runs past the end",
                  (unsigned long long)o);
         return -1;
     }
     const char *name = (const char *)(base + name_off);
     if (name[namesize - 1] != '\0' || strnlen(name, namesize) != namesize - 1) {
-        snprintf(err, errlen, "bundle corrupt: name of entry at offset %#llx is not one NUL-terminated string",
+        snprintf(err, errlen, "bundle corrupt: name of entry at offset 0x%llx is not one NUL-terminated string",
                  (unsigned long long)o);
         return -1;
     }
@@ -133,7 +133,7 @@ int bundle_open(struct bundle *b, const void *base, u64 len, char *err, size_t e
     }
     for (u64 i = off; i < len; i++) {
         if (p[i] != 0) {
-            snprintf(err, errlen, "bundle corrupt: data after the cpio trailer at offset %#llx",
+            snprintf(err, errlen, "bundle corrupt: data after the cpio trailer at offset 0x%llx",
                      (unsigned long long)i);
             return -1;
         }

@@ -38,6 +38,10 @@ void testhooks_run(const char *cmdline)
     } else if (!strcmp(what, "df")) {
         /* A stack that is not mapped: the #PF cannot be delivered, #DF runs on its IST. */
         __asm__ volatile("mov $0x1000, %%rsp\n\tpush %%rax" ::: "memory");
+    } else if (!strcmp(what, "hang")) {
+        __asm__ volatile("cli");
+        for (;;)
+            __asm__ volatile("pause");
     } else if (!strcmp(what, "panic")) {
         panic("testhooks: deliberate panic");
     } else if (!strcmp(what, "ap-pf")) {

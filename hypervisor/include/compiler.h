@@ -22,7 +22,9 @@
 #define __used          __attribute__((used))
 #define __unused        __attribute__((unused))
 #define __printf(a, b)  __attribute__((format(printf, a, b)))
+#ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
+#endif
 #define __noinline      __attribute__((noinline))
 
 #define BUILD_BUG_ON(c) _Static_assert(!(c), #c)

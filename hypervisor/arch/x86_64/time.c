@@ -25,24 +25,6 @@ u64 tsc_at_boot;
 struct time_scale tsc_scale;
 const char *tsc_source = "none";
 
-struct time_scale time_scale_for(u64 ticks_per_s)
-{
-    struct time_scale s = { 0, 0 };
-    u64 t = ticks_per_s;
-    if (!t)
-        return s;
-    while (t <= 1000000000ull) {
-        t <<= 1;
-        s.shift++;
-    }
-    while (t > 2000000000ull) {
-        t >>= 1;
-        s.shift--;
-    }
-    s.mul = (u32)((1000000000ull << 32) / t);
-    return s;
-}
-
 stime_t now(void)
 {
     return (stime_t)scale_delta(rdtsc() - tsc_at_boot, tsc_scale);
