@@ -21,6 +21,10 @@ struct time_scale time_scale_for(u64 ticks_per_s)
         t >>= 1;
         s.shift--;
     }
-    s.mul = (u32)((1000000000ull << 32) / t);
+    /* Shifting right drops low bits: 2000000001 Hz lands on t = 1e9 exactly,
+     * where the quotient is 2^32 and would truncate to a mul of 0.  The true
+     * rate is just above 1e9 there, so the largest mul is the right one. */
+    u64 mul = (1000000000ull << 32) / t;
+    s.mul = mul > 0xffffffffull ? 0xffffffffu : (u32)mul;
     return s;
 }

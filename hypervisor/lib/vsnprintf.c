@@ -187,11 +187,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             put(&o, '%');
             break;
         default:
-            /* Unknown conversion: print it as written. */
-            for (const char *p = start; p < fmt; p++)
-                put(&o, *p);
+            /* Unknown conversion: print it as written (not the format's
+             * terminating NUL when it ends inside a conversion). */
             if (!c)
                 fmt--;
+            for (const char *p = start; p < fmt; p++)
+                put(&o, *p);
             break;
         }
     }
