@@ -18,14 +18,14 @@ HV_CFLAGS  := -std=gnu11 $(HV_OPT) -ffreestanding -fpie -fvisibility=hidden \
               -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes \
               -include $(HV_DIR)/include/compiler.h \
               -I$(HV_DIR)/include -I$(HV_ARCH)/include -DNR_CPUS=$(NR_CPUS) -MMD -MP
-HV_AFLAGS  := -D__ASSEMBLER__ -I$(HV_DIR)/include -I$(HV_ARCH)/include -MMD -MP
+HV_AFLAGS  := -D__ASSEMBLER__ -I$(HV_DIR)/include -I$(HV_ARCH)/include -DNR_CPUS=$(NR_CPUS) -MMD -MP
 HV_LDFLAGS := -nostdlib -static --no-dynamic-linker -z noexecstack -z max-page-size=4096 \
               --build-id=none -z norelro
 
 HV_C_COMMON := $(filter-out $(HV_DIR)/core/testhooks%.c, $(wildcard $(HV_DIR)/core/*.c)) \
                $(wildcard $(HV_DIR)/lib/*.c) $(wildcard $(HV_DIR)/drivers/*.c) \
-               $(filter-out $(HV_ARCH)/asm-offsets.c, $(wildcard $(HV_ARCH)/*.c))
-HV_S_COMMON := $(filter-out $(HV_ARCH)/link.ld.S, $(wildcard $(HV_ARCH)/*.S))
+               $(filter-out $(HV_ARCH)/asm-offsets.c, $(wildcard $(HV_ARCH)/*.c)) $(wildcard $(HV_ARCH)/pv/*.c)
+HV_S_COMMON := $(filter-out $(HV_ARCH)/link.ld.S, $(wildcard $(HV_ARCH)/*.S)) $(wildcard $(HV_ARCH)/pv/*.S)
 
 # $(1) = variant dir (hv, hv-test), $(2) = extra C sources, $(3) = build kind
 define HV_VARIANT
@@ -40,7 +40,16 @@ build/$(1)/include/arch/asm-offsets.h: $(HV_ARCH)/asm-offsets.c $$(wildcard $(HV
 	@sed -n 's/.*->\([A-Za-z_0-9]*\) \([0-9-]*\).*/#define \1 \2/p' $$@.s > $$@.tmp
 	@mv $$@.tmp $$@
 
-build/$(1)/%.o: %.c build/$(1)/include/arch/asm-offsets.h
+build/$(1)/include/hypercall_table.h: abi/hypercalls.list tools/genhypercalls.py
+	@mkdir -p $$(dir $$@)
+	@python3 tools/genhypercalls.py $$< $$@
+
+build/$(1)/include/cpuid_pv_mask.h: /usr/include/xen/arch-x86/cpufeatureset.h tools/gencpuid.py
+	@mkdir -p $$(dir $$@)
+	@python3 tools/gencpuid.py $$< $$@
+
+build/$(1)/%.o: %.c build/$(1)/include/arch/asm-offsets.h build/$(1)/include/hypercall_table.h \
+                build/$(1)/include/cpuid_pv_mask.h
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$@"
 	@$$(HV_CC) $$(HV_CFLAGS) -I build/$(1)/include -DTERN_BUILD_KIND='"$(3)"' -c -o $$@ $$<

@@ -6,7 +6,7 @@
  *
  *   hypervisor_cmdline TEXT
  *   image NAME PATH
- *   domain name=N kernel=K ramdisk=R memory=BYTES vcpus=N
+ *   domain name=N kernel=K ramdisk=R memory=BYTES vcpus=N role=R
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +46,9 @@ int main(int argc, char **argv)
         printf("image %s %s\n", cfg.images[i].name, cfg.images[i].file);
     for (unsigned int i = 0; i < cfg.nr_domains; i++) {
         const struct cfg_domain *d = &cfg.domains[i];
-        printf("domain name=%s kernel=%s ramdisk=%s memory=%llu vcpus=%llu\n", d->name, d->kernel,
-               d->ramdisk[0] ? d->ramdisk : "-", (unsigned long long)d->memory,
-               (unsigned long long)d->vcpus);
+        printf("domain name=%s kernel=%s ramdisk=%s memory=%llu vcpus=%llu role=%s\n", d->name,
+               d->kernel, d->ramdisk[0] ? d->ramdisk : "-", (unsigned long long)d->memory,
+               (unsigned long long)d->vcpus, d->role);
     }
     return 0;
 }

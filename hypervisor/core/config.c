@@ -10,7 +10,8 @@
  *  - each kind has a fixed set of keys (key_table below); unknown and
  *    repeated keys are errors; values are checked by type and range;
  *    required keys must be present;
- *  - a domain's kernel and ramdisk name images of the config.
+ *  - a domain's kernel and ramdisk name images of the config; at most one
+ *    domain has role initial.
  * A value may be quoted ("...") to keep leading or trailing spaces.
  */
 #include "config.h"
@@ -48,6 +49,7 @@ static const struct key_desc key_table[] = {
     STR(K_DOMAIN, cfg_domain, cmdline, false, "kernel command line"),
     NUM(K_DOMAIN, V_SIZE, cfg_domain, memory, MiB(1), GiB(1024), true, "memory size"),
     NUM(K_DOMAIN, V_UINT, cfg_domain, vcpus, 1, CFG_MAX_VCPUS, false, "number of vCPUs"),
+    NAME(K_DOMAIN, cfg_domain, role, false, "guest or initial"),
 };
 
 static const char *const kind_names[] = { "hypervisor", "image", "domain" };
@@ -139,6 +141,12 @@ static int end_section(struct parser *p)
         struct cfg_domain *d = p->section;
         if (d->vcpus == 0)
             d->vcpus = 1;
+        if (!d->role[0])
+            strlcpy(d->role, "guest", sizeof(d->role));
+        if (strcmp(d->role, "guest") && strcmp(d->role, "initial")) {
+            p->line = p->section_line;
+            return fail(p, "domain '%s': role '%s' is neither guest nor initial", d->name, d->role);
+        }
     }
     return 0;
 }
@@ -353,9 +361,12 @@ int config_parse(const char *text, u64 len, const char *filename,
     if (end_section(&p) < 0)
         return -1;
 
+    unsigned int initial = 0;
     for (unsigned int i = 0; i < cfg->nr_domains; i++) {
         struct cfg_domain *d = &cfg->domains[i];
         p.line = d->line;
+        if (!strcmp(d->role, "initial") && initial++)
+            return fail(&p, "domain '%s': only one domain can have role initial", d->name);
         if (!config_find_image(cfg, d->kernel))
             return fail(&p, "domain '%s': kernel '%s' is not an [image] of this config",
                         d->name, d->kernel);

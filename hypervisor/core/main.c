@@ -10,6 +10,7 @@
  * naming the problem and exit status HV_EXIT_BAD_INPUT.
  */
 #include "acpi.h"
+#include "builder.h"
 #include "bootinfo.h"
 #include "bundle.h"
 #include "cmdline.h"
@@ -19,6 +20,8 @@
 #include "heap.h"
 #include "lib.h"
 #include "mm_init.h"
+#include "mm.h"
+#include "sched.h"
 #include "panic.h"
 #include "percpu.h"
 #include "softirq.h"
@@ -31,8 +34,48 @@
 #include "arch/desc.h"
 #include "arch/mm.h"
 #include "arch/smp.h"
+#include "arch/pv.h"
 
 static char hv_cmdline[BOOT_CMDLINE_MAX + CFG_CMDLINE_MAX + 2];
+
+static const void *bundle_image(struct bundle *b, const char *name, u64 *size)
+{
+    char path[CFG_NAME_MAX + 8];
+    struct bundle_entry e;
+    snprintf(path, sizeof(path), BUNDLE_IMAGE_DIR "%s", name);
+    if (!bundle_find(b, path, &e))
+        return NULL;
+    *size = e.size;
+    return e.data;
+}
+
+/* The initial domain (role = initial) gets id 0, the others 1, 2, ... in order. */
+static void start_domains(struct tern_config *cfg, struct bundle *b)
+{
+    domid_t next_id = 1;
+    static char err[256];
+    for (unsigned int pass = 0; pass < 2; pass++) {
+        for (unsigned int i = 0; i < cfg->nr_domains; i++) {
+            const struct cfg_domain *cd = &cfg->domains[i];
+            bool initial = !strcmp(cd->role, "initial");
+            if (initial != (pass == 0))
+                continue;
+            struct build_input in = {
+                .name = cd->name,
+                .id = initial ? 0 : next_id++,
+                .privileged = initial,
+                .memory = cd->memory,
+                .vcpus = (unsigned int)cd->vcpus,
+                .cmdline = cd->cmdline,
+            };
+            in.kernel = bundle_image(b, cd->kernel, &in.kernel_size);
+            if (cd->ramdisk[0])
+                in.ramdisk = bundle_image(b, cd->ramdisk, &in.ramdisk_size);
+            if (!build_pv_domain(&in, err, sizeof(err)))
+                fatal_input("%s:%u: domain '%s': %s", BUNDLE_CONFIG_NAME, cd->line, cd->name, err);
+        }
+    }
+}
 
 static void print_memmap(const struct boot_info *bi)
 {
@@ -137,6 +180,11 @@ void start_tern(u32 magic, u32 info)
            apic_is_x2apic() ? "x2APIC" : "xAPIC");
     unsigned int n = smp_boot_aps();
     printk("%u of %u CPU%s online\n", n, nr_cpus_possible, nr_cpus_possible == 1 ? "" : "s");
+    m2p_init();
+    sched_init();
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+        if (percpu_area[cpu] && (cpu == 0 || percpu_area[cpu]->online))
+            sched_init_cpu(cpu);
     __asm__ volatile("sti");
 
     struct bundle bundle;
@@ -153,6 +201,6 @@ void start_tern(u32 magic, u32 info)
         printk("Tern: no domains to run; powering off\n");
         machine_exit(HV_EXIT_OK);
     }
-    printk("Tern: running domains is not supported by this build yet; powering off\n");
-    machine_exit(HV_EXIT_OK);
+    start_domains(cfg, &bundle);
+    cpu_idle_loop();
 }

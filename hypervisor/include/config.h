@@ -48,6 +48,7 @@ struct cfg_domain {
     char cmdline[CFG_CMDLINE_MAX];
     u64 memory;                         /* bytes, a multiple of 4 KiB */
     u64 vcpus;
+    char role[16];                      /* guest (default) or initial */
     unsigned int line;
 };
 

@@ -12,7 +12,7 @@
  *                 PV MMU's general reference count and page type
  *
  * Pages on a list (free lists, a domain's page list) are linked by frame
- * number, so struct page_info stays at 32 bytes.
+ * number, so struct page_info stays small (40 bytes).
  */
 #ifndef TERN_PAGE_H
 #define TERN_PAGE_H
@@ -29,13 +29,15 @@ struct page_info {
     u8  pad0;
     u16 owner;              /* domid, PGS_DOMAIN only */
     u16 pad1;
-    u64 count_info;         /* general reference count (PV MMU) */
+    u64 count_info;         /* general reference count (PV MMU, pv/mm.c) */
     u64 type_info;          /* page type, type count, validated/pinned (PV MMU) */
+    u64 tlbflush_stamp;     /* TSC when its type count last dropped to zero */
 };
-_Static_assert(sizeof(struct page_info) == 32, "page_info size");
+_Static_assert(sizeof(struct page_info) == 40, "page_info size");
 
 enum { PGS_RESERVED = 0, PGS_FREE, PGS_HV, PGS_DOMAIN };
-#define PGF_HEAD        0x01
+#define PGF_HEAD        0x01    /* free: first frame of a block */
+#define PGF_XENHEAP     0x02    /* domain: a hypervisor page shared with it (shared_info) */
 
 struct page_list {
     u32 head, tail;

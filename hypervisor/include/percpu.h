@@ -15,6 +15,7 @@ struct percpu {
     unsigned int id;
     volatile bool online;
     struct timer_queue timers;
+    u64 tlbflush_stamp;             /* TSC at this CPU's last full TLB flush */
     struct arch_percpu arch;
 };
 

@@ -8,6 +8,7 @@
 #define TERN_TIME_H
 
 #include "types.h"
+#include "arch/tsc.h"
 
 struct time_scale {
     u32 mul;            /* 32.32 fixed point */

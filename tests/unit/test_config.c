@@ -387,9 +387,22 @@ static void test_too_many_domains(void **state)
 static void test_unknown_key(void **state)
 {
     expect_error(IMG "[domain d]\nkernel = demo\nkernal = demo\n", 5,
-                 "unknown key 'kernal' in [domain] (known: kernel, ramdisk, cmdline, memory, vcpus)");
+                 "unknown key 'kernal' in [domain] (known: kernel, ramdisk, cmdline, memory, vcpus, role)");
     expect_error("[image x]\nkernel = k\n", 2, "unknown key 'kernel' in [image] (known: file)");
     expect_error("[hypervisor]\nmemory = 1M\n", 2, "unknown key 'memory' in [hypervisor] (known: cmdline)");
+}
+
+static void test_role(void **state)
+{
+    expect_ok(IMG "[domain a]\nkernel = demo\nmemory = 1M\n"
+              "[domain b]\nkernel = demo\nmemory = 1M\nrole = initial\n");
+    assert_string_equal(cfg.domains[0].role, "guest");
+    assert_string_equal(cfg.domains[1].role, "initial");
+    expect_error(IMG "[domain a]\nkernel = demo\nmemory = 1M\nrole = boss\n", 3,
+                 "domain 'a': role 'boss' is neither guest nor initial");
+    expect_error(IMG "[domain a]\nkernel = demo\nmemory = 1M\nrole = initial\n"
+                 "[domain b]\nkernel = demo\nmemory = 1M\nrole = initial\n", 7,
+                 "domain 'b': only one domain can have role initial");
 }
 
 static void test_key_set_twice(void **state)
@@ -595,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_too_many_domains),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_key_set_twice),
+        cmocka_unit_test(test_role),
         cmocka_unit_test(test_missing_required_key),
         cmocka_unit_test(test_unbalanced_quote),
         cmocka_unit_test(test_value_too_long),

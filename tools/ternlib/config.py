@@ -16,8 +16,7 @@ class ConfigError(Exception):
 
 def check(cfg_path):
     """Validate; return {"images": [(name, path)], "domains": [dict]}."""
-    if not os.path.exists(paths.TERNCONF):
-        paths.make("build/tools/ternconf")
+    paths.make("build/tools/ternconf")
     r = subprocess.run([paths.TERNCONF, cfg_path], capture_output=True, text=True)
     if r.returncode != 0:
         raise ConfigError(r.stderr.strip() or r.stdout.strip())

@@ -13,8 +13,14 @@ void asm_offsets(void)
     DEFINE(CPUINFO_sizeof, sizeof(struct cpu_info));
     OFFSET(CPUINFO_guest_regs, cpu_info, guest_regs);
     OFFSET(CPUINFO_scratch, cpu_info, syscall_scratch);
-    DEFINE(REGS_sizeof, sizeof(struct cpu_user_regs));
-    OFFSET(REGS_error_code, cpu_user_regs, error_code);
-    OFFSET(REGS_rip, cpu_user_regs, rip);
-    OFFSET(REGS_rax, cpu_user_regs, rax);
+    DEFINE(REGS_sizeof, sizeof(struct cpu_regs));
+    OFFSET(REGS_error_code, cpu_regs, error_code);
+    OFFSET(REGS_entry_vector, cpu_regs, entry_vector);
+    OFFSET(REGS_rip, cpu_regs, rip);
+    OFFSET(REGS_cs, cpu_regs, cs);
+    OFFSET(REGS_rflags, cpu_regs, rflags);
+    OFFSET(REGS_rsp, cpu_regs, rsp);
+    OFFSET(REGS_rax, cpu_regs, rax);
+    OFFSET(REGS_rcx, cpu_regs, rcx);
+    OFFSET(REGS_r11, cpu_regs, r11);
 }

@@ -4,7 +4,7 @@
  * Each vector has a stub that makes the frame uniform (a zero error code
  * where the CPU pushes none, the vector number in the upper half of that
  * slot), then common_entry saves the general registers as struct
- * cpu_user_regs (arch/regs.h) and calls do_entry(regs).  From ring 3 the
+ * cpu_regs (arch/regs.h) and calls do_entry(regs).  From ring 3 the
  * CPU has already switched to TSS.rsp0, so the frame is
  * cpu_info.guest_regs; from ring 0 it is wherever the hypervisor was.
  * NMI, double fault and machine check run on IST stacks (gdt.c).
@@ -15,41 +15,7 @@
 /* Vectors where the CPU pushes an error code. */
 #define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
-        .macro SAVE_ALL
-        push    %rdi
-        push    %rsi
-        push    %rdx
-        push    %rcx
-        push    %rax
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %rbx
-        push    %rbp
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
-        .endm
-
-        .macro RESTORE_ALL
-        pop     %r15
-        pop     %r14
-        pop     %r13
-        pop     %r12
-        pop     %rbp
-        pop     %rbx
-        pop     %r11
-        pop     %r10
-        pop     %r9
-        pop     %r8
-        pop     %rax
-        pop     %rcx
-        pop     %rdx
-        pop     %rsi
-        pop     %rdi
-        .endm
+#include "arch/entry-macros.h"
 
         .text
         .balign 16
@@ -60,8 +26,19 @@ common_entry:
         sub     $8, %rsp                /* frame is 8 mod 16: align for the call */
         call    do_entry
         add     $8, %rsp
-        .globl  return_from_entry
-return_from_entry:
+        /* Back to a guest through the exit path, unless this is an IST frame
+         * (NMI, #DF, #MC: their frame is not cpu_info.guest_regs). */
+        testb   $3, REGS_cs(%rsp)
+        jz      1f
+        movl    REGS_entry_vector(%rsp), %eax
+        cmp     $2, %eax
+        je      1f
+        cmp     $8, %eax
+        je      1f
+        cmp     $18, %eax
+        je      1f
+        jmp     return_to_guest
+1:
         RESTORE_ALL
         add     $8, %rsp                /* error code + vector */
         iretq

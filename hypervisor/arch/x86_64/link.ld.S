@@ -30,6 +30,7 @@ SECTIONS
     .text : AT(ADDR(.text) - HV_VIRT_BASE) {
         *(.text.head)
         *(.text .text.*)
+        *(.fixup_text)
     } :text
     . = ALIGN(4096);
     __text_end = .;

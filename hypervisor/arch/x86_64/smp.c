@@ -23,6 +23,7 @@
 #include "percpu.h"
 #include "softirq.h"
 #include "time.h"
+#include "arch/pv.h"
 
 struct percpu *percpu_area[NR_CPUS];
 unsigned int nr_cpus_online;
@@ -39,6 +40,7 @@ extern void ap_entry64(void);
 u64 ap_boot_cr3, ap_boot_rsp;
 
 static struct {
+    spinlock_t lock;                    /* one call in flight per target CPU */
     void (*fn)(void *);
     void *data;
     volatile bool done;
@@ -53,12 +55,12 @@ void smp_prepare_bsp(void)
     percpu_area[0] = &bsp_percpu;
 }
 
-static void ipi_event_handler(struct cpu_user_regs *regs)
+static void ipi_event_handler(struct cpu_regs *regs)
 {
     (void)regs;         /* the softirq bits are already set; exit paths run them */
 }
 
-static void ipi_call_handler(struct cpu_user_regs *regs)
+static void ipi_call_handler(struct cpu_regs *regs)
 {
     (void)regs;
     unsigned int cpu = smp_processor_id();
@@ -70,7 +72,7 @@ static void ipi_call_handler(struct cpu_user_regs *regs)
     }
 }
 
-static void timer_irq_handler(struct cpu_user_regs *regs)
+static void timer_irq_handler(struct cpu_regs *regs)
 {
     (void)regs;
     softirq_raise(SOFTIRQ_TIMER);
@@ -87,12 +89,14 @@ void ipi_call(unsigned int cpu, void (*fn)(void *), void *data)
         fn(data);
         return;
     }
+    spin_lock(&call_slot[cpu].lock);
     call_slot[cpu].data = data;
     call_slot[cpu].done = false;
     __atomic_store_n(&call_slot[cpu].fn, fn, __ATOMIC_RELEASE);
     apic_send_ipi(percpu_area[cpu]->arch.apic_id, VEC_IPI_CALL);
     while (!__atomic_load_n(&call_slot[cpu].done, __ATOMIC_ACQUIRE))
         cpu_relax();
+    spin_unlock(&call_slot[cpu].lock);
 }
 
 void arch_timer_program(stime_t deadline)
@@ -127,6 +131,7 @@ void cpu_init(struct percpu *p)
     gdt_init_cpu(p);
     idt_load();
     apic_init_cpu();
+    pv_cpu_init(p->id);
 }
 
 void cpu_idle_loop(void)

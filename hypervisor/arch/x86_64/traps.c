@@ -38,7 +38,7 @@ static const char *const vector_names[32] = {
 struct extable_entry { u64 insn, fixup; };
 extern const struct extable_entry __ex_table_start[], __ex_table_end[];
 
-bool extable_fixup(struct cpu_user_regs *regs)
+bool extable_fixup(struct cpu_regs *regs)
 {
     for (const struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++) {
         if (e->insn == regs->rip) {
@@ -104,7 +104,7 @@ static void enter_crash(void)
     console_force_unlock();
 }
 
-void crash_report(const struct cpu_user_regs *r, const char *why)
+void crash_report(const struct cpu_regs *r, const char *why)
 {
     enter_crash();
     unsigned int vec = r->entry_vector;
@@ -172,7 +172,7 @@ void machine_exit(enum hv_exit status)
     halt_forever();
 }
 
-static void nmi_handler(struct cpu_user_regs *regs)
+static void nmi_handler(struct cpu_regs *regs)
 {
     (void)regs;
     if (crashing || apic_stopping())
@@ -180,7 +180,7 @@ static void nmi_handler(struct cpu_user_regs *regs)
     printk("NMI on CPU %u ignored\n", this_cpu()->id);
 }
 
-void do_entry(struct cpu_user_regs *regs)
+void do_entry(struct cpu_regs *regs)
 {
     unsigned int vec = regs->entry_vector;
 
@@ -204,7 +204,7 @@ void do_entry(struct cpu_user_regs *regs)
     guest_exception(regs);
 }
 
-void __attribute__((weak)) guest_exception(struct cpu_user_regs *regs)
+void __attribute__((weak)) guest_exception(struct cpu_regs *regs)
 {
     crash_report(regs, "exception from ring 3 with no guest running");
 }

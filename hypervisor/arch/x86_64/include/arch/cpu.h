@@ -34,8 +34,11 @@
 #define X86_CR0_CD          (1ul << 30)
 #define X86_CR0_PG          (1ul << 31)
 
+#define X86_CR4_TSD         (1ul << 2)
+#define X86_CR4_DE          (1ul << 3)
 #define X86_CR4_PSE         (1ul << 4)
 #define X86_CR4_PAE         (1ul << 5)
+#define X86_CR4_MCE         (1ul << 6)
 #define X86_CR4_PGE         (1ul << 7)
 #define X86_CR4_OSFXSR      (1ul << 9)
 #define X86_CR4_OSXMMEXCPT  (1ul << 10)

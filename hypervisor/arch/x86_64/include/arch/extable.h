@@ -10,9 +10,9 @@
 
 #ifndef __ASSEMBLER__
 #include "types.h"
-struct cpu_user_regs;
+struct cpu_regs;
 /* If regs->rip has a fixup, move there and return true. */
-bool extable_fixup(struct cpu_user_regs *regs);
+bool extable_fixup(struct cpu_regs *regs);
 #endif
 
 #endif

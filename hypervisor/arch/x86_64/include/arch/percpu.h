@@ -19,10 +19,10 @@ struct percpu;
 struct vcpu;
 
 struct cpu_info {
-    struct cpu_user_regs guest_regs;    /* guest state on entry from ring 3 */
+    struct cpu_regs guest_regs;    /* guest state on entry from ring 3 */
     struct percpu *pcpu;
     u64 syscall_scratch;                /* the syscall stub parks %rax here */
-    struct vcpu *current;
+    struct vcpu *curr_vcpu;             /* "current" (domain.h) */
     u64 pad;
 };
 
@@ -61,5 +61,7 @@ static inline struct cpu_info *cpu_info_of_block(void *block)
 }
 
 #define arch_this_cpu() (get_cpu_info()->pcpu)
+/* cpu_info of another CPU (percpu.h's percpu_area must be set up). */
+#define get_cpu_info_of(cpu) cpu_info_of_block(percpu_area[cpu]->arch.stack_block)
 
 #endif

@@ -12,7 +12,7 @@
 
 #include "types.h"
 
-struct cpu_user_regs {
+struct cpu_regs {
     u64 r15, r14, r13, r12, rbp, rbx;
     u64 r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi;
     u32 error_code;

@@ -1,0 +1,407 @@
+/*
+ * pv/mm.c - references, page types and page-table validation (the PV MMU's
+ * security core; the model is in include/mm.h).
+ *
+ * Rules enforced here, each answered as Xen answers it:
+ *  - a present L1 entry may map only a frame the domain owns (-EBUSY), with
+ *    no disallowed flag bits (-EINVAL: PWT/PCD/PAT, bit 62, NX without CPU
+ *    support); a writable mapping needs the writable type, so a page-table or
+ *    descriptor page cannot be mapped writable (-EBUSY);
+ *  - a present L2/L3/L4 entry must point to a frame of the domain that
+ *    validates as the next level down (-EINVAL otherwise: wrong owner, type
+ *    conflict, self/same-level references, PSE/PAT/G/PWT/PCD bits);
+ *  - L4 slots 256-271 belong to the hypervisor: validation ignores what the
+ *    guest put there and installs the hypervisor's entries;
+ *  - the user bit is forced on every guest entry (guest kernels run in ring
+ *    3), and the global bit is dropped from L1 entries so that a CR3 switch
+ *    always flushes a guest's translations;
+ *  - a frame changes type only at type count zero, and only after every CPU
+ *    that may hold a stale translation of it has flushed its TLB.
+ * Validation and devalidation of a domain's tables run under d->mm_lock; the
+ * counts themselves are atomic, for references from other domains.
+ */
+#include "mm.h"
+#include "domain.h"
+#include "frame.h"
+#include "lib.h"
+#include "panic.h"
+#include "console.h"
+#include "percpu.h"
+#include "arch/cpu.h"
+#include "arch/mm.h"
+#include "arch/pagetable.h"
+#include "arch/desc.h"
+#include "arch/pv.h"
+#include "ipi.h"
+
+#define L1_FLAGS_ALLOWED_BASE (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | (7ull << 9) | \
+                               (0x3ffull << 52))    /* avail 9-11, avail-high 52-61 */
+#define LN_FLAGS_ALLOWED_BASE (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | (7ull << 9) | \
+                               (0x7ffull << 52))
+#define PTE_FLAGS_MASK        (~PTE_ADDR)
+
+static u64 l1_allowed(void) { return L1_FLAGS_ALLOWED_BASE | PTE_G | pte_nx_mask; }
+static u64 ln_allowed(void) { return LN_FLAGS_ALLOWED_BASE | pte_nx_mask; }
+
+static bool guest_l4_slot(unsigned int slot)
+{
+    return slot < HV_SLOT_FIRST || slot > HV_SLOT_LAST;
+}
+
+struct domain *page_get_owner(const struct page_info *pg)
+{
+    if (pg->state != PGS_DOMAIN || pg->owner >= MAX_DOMAINS)
+        return NULL;
+    return domain_table[pg->owner];
+}
+
+/* ---- general references ---- */
+
+bool get_page(struct page_info *pg, struct domain *d)
+{
+    if (!d || pg->state != PGS_DOMAIN || pg->owner != d->domain_id)
+        return false;
+    u64 x = __atomic_load_n(&pg->count_info, __ATOMIC_RELAXED);
+    do {
+        u64 c = x & PGC_count_mask;
+        if (c == 0 || c == PGC_count_mask)
+            return false;                /* being freed, or saturated */
+    } while (!__atomic_compare_exchange_n(&pg->count_info, &x, x + 1, false,
+                                          __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+    if (pg->state != PGS_DOMAIN || pg->owner != d->domain_id) {
+        put_page(pg);
+        return false;
+    }
+    return true;
+}
+
+void put_page(struct page_info *pg)
+{
+    u64 x = __atomic_sub_fetch(&pg->count_info, 1, __ATOMIC_RELEASE);
+    if ((x & PGC_count_mask) != 0)
+        return;
+    /* Last reference: the domain has already dropped PGC_allocated. */
+    struct domain *d = page_get_owner(pg);
+    if (d) {
+        u64 f = spin_lock_irqsave(&d->page_lock);
+        if (!(pg->flags & PGF_XENHEAP)) {
+            page_list_del(&d->page_list, pg);
+            d->tot_pages--;
+        }
+        spin_unlock_irqrestore(&d->page_lock, f);
+    }
+    pg->owner = 0;
+    pg->flags = 0;
+    pg->type_info = 0;
+    frames_free(page_to_mfn(pg), 0);
+    if (d)
+        domain_maybe_destroy(d);
+}
+
+struct page_info *get_page_from_mfn(u64 mfn, struct domain *d)
+{
+    if (!mfn_valid(_mfn(mfn)))
+        return NULL;
+    struct page_info *pg = mfn_to_page(_mfn(mfn));
+    return get_page(pg, d) ? pg : NULL;
+}
+
+/* ---- TLB flushing ---- */
+
+static void flush_tlb_ipi(void *unused)
+{
+    (void)unused;
+    flush_tlb_local();
+}
+
+void flush_tlb_local(void)
+{
+    write_cr3(read_cr3());
+    this_cpu()->tlbflush_stamp = rdtsc();
+}
+
+void flush_tlb_mask(u64 mask)
+{
+    unsigned int self = smp_processor_id();
+    for (unsigned int cpu = 0; cpu < NR_CPUS && mask; cpu++) {
+        if (!(mask & (1ull << cpu)))
+            continue;
+        mask &= ~(1ull << cpu);
+        if (cpu == self)
+            flush_tlb_local();
+        else if (percpu_area[cpu])
+            ipi_call(cpu, flush_tlb_ipi, NULL);
+    }
+}
+
+void domain_flush_tlb(struct domain *d)
+{
+    flush_tlb_mask(__atomic_load_n(&d->dirty_cpus, __ATOMIC_ACQUIRE));
+}
+
+/* Before a frame takes a new type: no CPU that ran the domain may still hold
+ * a translation from before the old type's count dropped to zero. */
+static void flush_stale(struct page_info *pg, struct domain *d)
+{
+    u64 stamp = pg->tlbflush_stamp;
+    u64 need = 0, mask = d ? __atomic_load_n(&d->dirty_cpus, __ATOMIC_ACQUIRE) : ~0ull;
+    if (!stamp)
+        return;
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+        if ((mask & (1ull << cpu)) && percpu_area[cpu] &&
+            percpu_area[cpu]->tlbflush_stamp <= stamp)
+            need |= 1ull << cpu;
+    if (need)
+        flush_tlb_mask(need);
+    pg->tlbflush_stamp = 0;
+}
+
+/* ---- validation of table entries ---- */
+
+static int validate_table(struct page_info *pg, u64 type);
+static void devalidate_table(struct page_info *pg, u64 type);
+
+static int get_page_from_l1e(struct domain *d, u64 *pe)
+{
+    u64 e = *pe;
+    if (e & ~PTE_ADDR & ~l1_allowed())
+        return -EINVAL;
+    u64 mfn = (e & PTE_ADDR) >> PAGE_SHIFT;
+    if (!mfn_valid(_mfn(mfn)))
+        return -EPERM;                      /* not RAM: no domain here maps MMIO */
+    struct page_info *pg = mfn_to_page(_mfn(mfn));
+    if (!get_page(pg, d))
+        return -EBUSY;
+    if ((e & PTE_W) && get_page_type(pg, PGT_writable_page) != 0) {
+        put_page(pg);
+        return -EBUSY;
+    }
+    /* Guest kernels run in ring 3: every mapping is a user mapping.  A global
+     * translation would survive the switch between the guest's kernel and
+     * user tables, so none is allowed. */
+    *pe = (e | PTE_U) & ~PTE_G;
+    return 0;
+}
+
+static void put_page_from_l1e(u64 e)
+{
+    if (!(e & PTE_P))
+        return;
+    struct page_info *pg = mfn_to_page(_mfn((e & PTE_ADDR) >> PAGE_SHIFT));
+    if (e & PTE_W)
+        put_page_type(pg);
+    put_page(pg);
+}
+
+static int get_page_from_lNe(struct domain *d, u64 *pe, unsigned int level)
+{
+    u64 e = *pe;
+    if (e & ~PTE_ADDR & ~ln_allowed())
+        return -EINVAL;
+    u64 mfn = (e & PTE_ADDR) >> PAGE_SHIFT;
+    struct page_info *pg = mfn_valid(_mfn(mfn)) ? mfn_to_page(_mfn(mfn)) : NULL;
+    u64 type = (u64)(level - 1) << PGT_type_shift;
+    if (!pg || get_page_and_type(pg, d, type) != 0)
+        return -EINVAL;
+    *pe = e | PTE_U;
+    return 0;
+}
+
+static void put_page_from_lNe(u64 e, unsigned int level)
+{
+    (void)level;
+    if (!(e & PTE_P))
+        return;
+    put_page_and_type(mfn_to_page(_mfn((e & PTE_ADDR) >> PAGE_SHIFT)));
+}
+
+static unsigned int type_level(u64 type)
+{
+    return (unsigned int)(type >> PGT_type_shift);
+}
+
+static int validate_table(struct page_info *pg, u64 type)
+{
+    struct domain *d = page_get_owner(pg);
+    u64 *t = mfn_to_virt(page_to_mfn(pg));
+    unsigned int level = type_level(type);
+    int rc = 0;
+    unsigned int i;
+
+    for (i = 0; i < PT_ENTRIES; i++) {
+        if (level == 4 && !guest_l4_slot(i))
+            continue;
+        if (!(t[i] & PTE_P))
+            continue;
+        rc = level == 1 ? get_page_from_l1e(d, &t[i]) : get_page_from_lNe(d, &t[i], level);
+        if (rc)
+            break;
+    }
+    if (rc) {
+        while (i-- > 0) {
+            if (level == 4 && !guest_l4_slot(i))
+                continue;
+            if (level == 1)
+                put_page_from_l1e(t[i]);
+            else
+                put_page_from_lNe(t[i], level);
+        }
+        return rc;
+    }
+    if (level == 4)
+        for (i = HV_SLOT_FIRST; i <= HV_SLOT_LAST; i++)
+            t[i] = hv_l4_template[i];
+    return 0;
+}
+
+static void devalidate_table(struct page_info *pg, u64 type)
+{
+    u64 *t = mfn_to_virt(page_to_mfn(pg));
+    unsigned int level = type_level(type);
+    for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+        if (level == 4 && !guest_l4_slot(i))
+            continue;
+        if (level == 1)
+            put_page_from_l1e(t[i]);
+        else
+            put_page_from_lNe(t[i], level);
+    }
+}
+
+/* ---- types ---- */
+
+int get_page_type(struct page_info *pg, u64 type)
+{
+    u64 x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE), nx;
+    for (;;) {
+        u64 count = x & PGT_count_mask;
+        if (count == PGT_count_mask)
+            return -EINVAL;
+        if (count == 0) {
+            /* Free to take any type.  A page-table type needs (re)validation. */
+            nx = type | 1;
+            if ((x & PGT_type_mask) == type && (x & PGT_validated))
+                nx |= PGT_validated;
+            if (type == PGT_writable_page || type == PGT_none)
+                nx |= PGT_validated;
+        } else {
+            if ((x & PGT_type_mask) != type)
+                return -EINVAL;
+            if (!(x & PGT_validated))
+                return -EINVAL;           /* being validated: a recursive reference */
+            nx = x + 1;
+        }
+        if (__atomic_compare_exchange_n(&pg->type_info, &x, nx, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            break;
+    }
+    if ((x & PGT_count_mask) == 0) {
+        if ((x & PGT_type_mask) != type || !(x & PGT_validated))
+            flush_stale(pg, page_get_owner(pg));
+        if (!(nx & PGT_validated)) {
+            int rc = type == PGT_seg_desc_page ? validate_seg_desc_page(pg)
+                                               : validate_table(pg, type);
+            if (rc) {
+                __atomic_store_n(&pg->type_info, PGT_none, __ATOMIC_RELEASE);
+                return rc;
+            }
+            __atomic_fetch_or(&pg->type_info, PGT_validated, __ATOMIC_RELEASE);
+        }
+    }
+    return 0;
+}
+
+void put_page_type(struct page_info *pg)
+{
+    u64 x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE), nx;
+    for (;;) {
+        u64 count = x & PGT_count_mask;
+        BUG_ON(count == 0);
+        nx = x - 1;
+        if (count == 1 && pgt_is_pagetable(x & PGT_type_mask))
+            nx &= ~PGT_validated;          /* keeps its type, loses its references */
+        if (__atomic_compare_exchange_n(&pg->type_info, &x, nx, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            break;
+    }
+    if ((x & PGT_count_mask) == 1) {
+        pg->tlbflush_stamp = rdtsc();
+        if (pgt_is_pagetable(x & PGT_type_mask) && (x & PGT_validated))
+            devalidate_table(pg, x & PGT_type_mask);
+    }
+}
+
+int get_page_and_type(struct page_info *pg, struct domain *d, u64 type)
+{
+    if (!get_page(pg, d))
+        return -EINVAL;
+    int rc = get_page_type(pg, type);
+    if (rc)
+        put_page(pg);
+    return rc;
+}
+
+void put_page_and_type(struct page_info *pg)
+{
+    put_page_type(pg);
+    put_page(pg);
+}
+
+/* ---- entry updates of live tables ---- */
+
+/* Same frame and the same RW/P: only harmless flags change, no references move. */
+static bool same_refs(u64 o, u64 n)
+{
+    return ((o ^ n) & (PTE_ADDR | PTE_P | PTE_W)) == 0;
+}
+
+static u64 write_entry(u64 *pe, u64 n, bool preserve_ad)
+{
+    u64 o = __atomic_load_n(pe, __ATOMIC_RELAXED);
+    for (;;) {
+        u64 v = preserve_ad ? (n | (o & (PTE_A | PTE_D))) : n;
+        if (__atomic_compare_exchange_n(pe, &o, v, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            return o;
+    }
+}
+
+int mod_l1_entry(struct domain *d, u64 *pl1e, u64 nl1e, bool preserve_ad)
+{
+    u64 ol1e = __atomic_load_n(pl1e, __ATOMIC_RELAXED);
+    if (nl1e & PTE_P) {
+        if (nl1e & ~PTE_ADDR & ~l1_allowed())
+            return -EINVAL;
+        if ((ol1e & PTE_P) && same_refs(ol1e, nl1e)) {
+            write_entry(pl1e, (nl1e | PTE_U) & ~PTE_G, preserve_ad);
+            return 0;
+        }
+        int rc = get_page_from_l1e(d, &nl1e);
+        if (rc)
+            return rc;
+    }
+    ol1e = write_entry(pl1e, nl1e, preserve_ad);
+    put_page_from_l1e(ol1e);
+    return 0;
+}
+
+int mod_lN_entry(struct domain *d, u64 table_type, u64 *ple, unsigned int slot, u64 ne)
+{
+    unsigned int level = type_level(table_type);
+    if (level == 4 && !guest_l4_slot(slot))
+        return -EINVAL;                     /* the hypervisor's slots */
+    u64 oe = __atomic_load_n(ple, __ATOMIC_RELAXED);
+    if (ne & PTE_P) {
+        if (ne & ~PTE_ADDR & ~ln_allowed())
+            return -EINVAL;
+        if ((oe & PTE_P) && ((oe ^ ne) & (PTE_ADDR | PTE_P)) == 0) {
+            write_entry(ple, ne | PTE_U, false);
+            return 0;
+        }
+        int rc = get_page_from_lNe(d, &ne, level);
+        if (rc)
+            return rc;
+    }
+    oe = write_entry(ple, ne, false);
+    put_page_from_lNe(oe, level);
+    return 0;
+}

@@ -1,0 +1,254 @@
+/*
+ * domain.c - creating domains and ending them.
+ *
+ * A domain ends by SCHEDOP_shutdown or by domain_crash(): every vCPU gets
+ * VPF_DYING and leaves its CPU at the next exit.  When no vCPU of it runs
+ * anywhere any more, domain_maybe_destroy() tears it down: page-table pins
+ * and vCPU references first (which drops every type and mapping reference),
+ * then each frame's allocation reference, so the frames return to the
+ * allocator.  When every domain has ended, the machine exits with a status
+ * saying whether all ended cleanly (poweroff, reboot) or not.
+ */
+#include "domain.h"
+#include "console.h"
+#include "evtchn.h"
+#include "frame.h"
+#include "heap.h"
+#include "lib.h"
+#include "mm.h"
+#include "panic.h"
+#include "percpu.h"
+#include "sched.h"
+#include "arch/mm.h"
+#include "arch/pv.h"
+
+struct domain *domain_table[MAX_DOMAINS];
+static DEFINE_SPINLOCK(domlist_lock);
+static unsigned int nr_alive;
+static bool any_unclean;
+
+static const char *const shutdown_names[] = {
+    [SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot",
+    [SHUTDOWN_suspend] = "suspend", [SHUTDOWN_crash] = "crash",
+    [SHUTDOWN_watchdog] = "watchdog", [SHUTDOWN_soft_reset] = "soft reset",
+};
+
+struct domain *domain_get(domid_t id)
+{
+    if (id >= MAX_DOMAINS)
+        return NULL;
+    struct domain *d = domain_table[id];
+    return d && d->state != DOM_DEAD ? d : NULL;
+}
+
+unsigned int domains_alive(void)
+{
+    return READ_ONCE(nr_alive);
+}
+
+int domain_assign_page(struct domain *d, struct page_info *pg)
+{
+    u64 f = spin_lock_irqsave(&d->page_lock);
+    if (d->tot_pages >= d->max_pages) {
+        spin_unlock_irqrestore(&d->page_lock, f);
+        return -ENOMEM;
+    }
+    pg->state = PGS_DOMAIN;
+    pg->owner = d->domain_id;
+    pg->flags = 0;
+    pg->type_info = 0;
+    pg->tlbflush_stamp = 0;
+    pg->count_info = PGC_allocated | 1;
+    page_list_add_tail(&d->page_list, pg);
+    d->tot_pages++;
+    spin_unlock_irqrestore(&d->page_lock, f);
+    return 0;
+}
+
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+{
+    struct vcpu *v = xzalloc(sizeof(*v));
+    if (!v)
+        return NULL;
+    v->vcpu_id = id;
+    v->domain = d;
+    v->processor = (d->domain_id + id) % nr_cpus_online;
+    while (!percpu_area[v->processor])
+        v->processor = (v->processor + 1) % NR_CPUS;
+    v->pause_flags = VPF_DOWN;
+    v->arch.kernel_mode = true;
+    if (id < XEN_LEGACY_MAX_VCPUS)
+        v->vcpu_info = &d->shared_info->vcpu_info[id];
+    else
+        v->vcpu_info = xzalloc(sizeof(struct vcpu_info));   /* until it registers one */
+    if (!v->vcpu_info) {
+        xfree(v);
+        return NULL;
+    }
+    v->vcpu_info->evtchn_upcall_mask = 1;
+    v->runstate.state = RUNSTATE_offline;
+    pv_vcpu_initialise_state(v);
+    vcpu_timers_init(v);
+    return v;
+}
+
+struct domain *domain_create(domid_t id, const char *name, bool privileged,
+                             u64 max_pages, unsigned int nr_vcpus)
+{
+    if (id >= MAX_DOMAINS || domain_table[id] || nr_vcpus == 0 || nr_vcpus > MAX_VIRT_CPUS)
+        return NULL;
+    struct domain *d = xzalloc(sizeof(*d));
+    if (!d)
+        return NULL;
+    d->domain_id = id;
+    strlcpy(d->name, name, sizeof(d->name));
+    d->is_privileged = privileged;
+    d->state = DOM_BUILDING;
+    d->max_pages = max_pages;
+    spin_lock_init(&d->page_lock);
+    spin_lock_init(&d->mm_lock);
+    page_list_init(&d->page_list);
+
+    /* shared_info: a hypervisor page the domain may map (never in its p2m). */
+    mfn_t m = frames_alloc(0);
+    if (mfn_x(m) == INVALID_MFN_RAW)
+        goto fail;
+    d->shared_info = mfn_to_virt(m);
+    memset(d->shared_info, 0, PAGE_SIZE);
+    d->shared_info_mfn = mfn_x(m);
+    struct page_info *pg = mfn_to_page(m);
+    pg->state = PGS_DOMAIN;
+    pg->owner = id;
+    pg->flags = PGF_XENHEAP;
+    pg->type_info = 0;
+    pg->count_info = PGC_allocated | 1;
+    for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+        d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
+
+    d->max_vcpus = nr_vcpus;
+    for (unsigned int i = 0; i < nr_vcpus; i++)
+        if (!(d->vcpu[i] = vcpu_create(d, i)))
+            goto fail;
+    if (evtchn_domain_init(d))
+        goto fail;
+
+    u64 f = spin_lock_irqsave(&domlist_lock);
+    domain_table[id] = d;
+    nr_alive++;
+    spin_unlock_irqrestore(&domlist_lock, f);
+    return d;
+
+fail:
+    printk("Tern: out of memory creating domain %s\n", name);
+    for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+        if (d->vcpu[i]) {
+            if (i >= XEN_LEGACY_MAX_VCPUS)
+                xfree(d->vcpu[i]->vcpu_info);
+            xfree(d->vcpu[i]);
+        }
+    if (d->shared_info)
+        frames_free(_mfn(d->shared_info_mfn), 0);
+    xfree(d);
+    return NULL;
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    if (__atomic_exchange_n(&d->state, DOM_SHUTDOWN, __ATOMIC_SEQ_CST) != DOM_RUNNING) {
+        return;
+    }
+    d->shutdown_code = reason;
+    bool clean = !d->crashed && (reason == SHUTDOWN_poweroff || reason == SHUTDOWN_reboot);
+    if (!clean)
+        any_unclean = true;
+    console_flush_domain(d);
+    printk("Tern: domain %u (%s) ended: %s\n", d->domain_id, d->name,
+           d->crashed ? "crashed" : reason <= SHUTDOWN_MAX ? shutdown_names[reason] : "unknown reason");
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpu[i];
+        __atomic_fetch_or(&v->pause_flags, VPF_DYING, __ATOMIC_SEQ_CST);
+        vcpu_timers_stop(v);
+        vcpu_sleep(v);
+    }
+    domain_maybe_destroy(d);
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+    char why[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    if (d->state != DOM_RUNNING)
+        return;
+    d->crashed = true;
+    printk("Tern: domain %u (%s) crashed: %s\n", d->domain_id, d->name, why);
+    console_dump_tail(d);
+    domain_shutdown(d, SHUTDOWN_crash);
+}
+
+void domain_relinquish_memory(struct domain *d)
+{
+    spin_lock(&d->mm_lock);
+    /* Phase 1: vCPU references and pins.  Every page still has its allocation
+     * reference, so nothing is freed while the tables come apart. */
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        pv_vcpu_destroy(d->vcpu[i]);
+    for (struct page_info *pg = page_list_first(&d->page_list); pg; pg = page_list_next(pg)) {
+        if (pg->type_info & PGT_pinned) {
+            __atomic_fetch_and(&pg->type_info, ~PGT_pinned, __ATOMIC_SEQ_CST);
+            put_page_and_type(pg);
+        }
+    }
+    spin_unlock(&d->mm_lock);
+
+    /* Phase 2: the allocation references. */
+    struct page_info *pg = page_list_first(&d->page_list);
+    while (pg) {
+        struct page_info *next = page_list_next(pg);
+        if (__atomic_fetch_and(&pg->count_info, ~PGC_allocated, __ATOMIC_SEQ_CST) & PGC_allocated)
+            put_page(pg);
+        pg = next;
+    }
+    struct page_info *si = mfn_to_page(_mfn(d->shared_info_mfn));
+    if (__atomic_fetch_and(&si->count_info, ~PGC_allocated, __ATOMIC_SEQ_CST) & PGC_allocated)
+        put_page(si);
+}
+
+void domain_destroy_unstarted(struct domain *d)
+{
+    d->state = DOM_SHUTDOWN;
+    d->destroying = true;
+    evtchn_domain_destroy(d);
+    domain_relinquish_memory(d);
+    d->state = DOM_DEAD;
+    u64 f = spin_lock_irqsave(&domlist_lock);
+    nr_alive--;
+    spin_unlock_irqrestore(&domlist_lock, f);
+}
+
+void domain_maybe_destroy(struct domain *d)
+{
+    if (d->state != DOM_SHUTDOWN)
+        return;
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i]->is_running || d->vcpu[i]->on_runq)
+            return;
+    if (__atomic_exchange_n(&d->destroying, true, __ATOMIC_SEQ_CST))
+        return;
+    evtchn_domain_destroy(d);
+    domain_relinquish_memory(d);
+    d->state = DOM_DEAD;
+
+    u64 f = spin_lock_irqsave(&domlist_lock);
+    unsigned int left = --nr_alive;
+    spin_unlock_irqrestore(&domlist_lock, f);
+    if (d->tot_pages)
+        printk("Tern: domain %u (%s): %llu pages still referenced from elsewhere\n",
+               d->domain_id, d->name, (unsigned long long)d->tot_pages);
+    if (left == 0) {
+        printk("Tern: all domains have ended%s\n", any_unclean ? " (not all cleanly)" : "");
+        machine_exit(any_unclean ? HV_EXIT_DOMAIN_FAILED : HV_EXIT_OK);
+    }
+}

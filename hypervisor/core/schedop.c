@@ -1,0 +1,164 @@
+/*
+ * schedop.c - the guest's scheduling and timer hypercalls: sched_op (yield,
+ * block, poll, shutdown, shutdown_code, remote_shutdown), set_timer_op and
+ * the vCPU timers behind VCPUOP_*_timer (vcpu_op.c).
+ *
+ * SCHEDOP_block enables event delivery and blocks atomically: the vCPU is
+ * marked blocked before pending events are checked, and an event sets its
+ * pending bits before it looks at the blocked flag (evtchn.c), so a wakeup
+ * is never lost.  A timer fires on its vCPU's CPU: VIRQ_TIMER, which wakes
+ * the vCPU; a deadline already past fires at once.
+ */
+#include "domain.h"
+#include "evtchn.h"
+#include "guest_access.h"
+#include "lib.h"
+#include "sched.h"
+#include "time.h"
+
+static void singleshot_fn(void *data)
+{
+    struct vcpu *v = data;
+    send_guest_vcpu_virq(v, VIRQ_TIMER);
+}
+
+static void periodic_fn(void *data)
+{
+    struct vcpu *v = data;
+    send_guest_vcpu_virq(v, VIRQ_TIMER);
+    if (v->periodic_period)
+        timer_set(&v->periodic, v->periodic.expires + v->periodic_period);
+}
+
+static void poll_timeout_fn(void *data)
+{
+    struct vcpu *v = data;
+    if (v->poll_active)
+        vcpu_pause_flag_clear(v, VPF_BLOCKED);
+}
+
+void vcpu_timers_init(struct vcpu *v)
+{
+    timer_init(&v->singleshot, singleshot_fn, v, v->processor);
+    timer_init(&v->periodic, periodic_fn, v, v->processor);
+    timer_init(&v->poll_timeout, poll_timeout_fn, v, v->processor);
+}
+
+void vcpu_timers_stop(struct vcpu *v)
+{
+    timer_stop(&v->singleshot);
+    timer_stop(&v->periodic);
+    timer_stop(&v->poll_timeout);
+}
+
+/* Xen's system time is the guest's: deadlines are nanoseconds since boot. */
+void vcpu_set_singleshot(struct vcpu *v, stime_t deadline)
+{
+    timer_set(&v->singleshot, deadline);
+}
+
+long do_set_timer_op(u64 timeout, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+    (void)a2; (void)a3; (void)a4; (void)a5;
+    struct vcpu *v = current;
+    if (timeout == 0)
+        timer_stop(&v->singleshot);
+    else
+        timer_set(&v->singleshot, (stime_t)timeout);
+    return 0;
+}
+
+static void vcpu_block(struct vcpu *v)
+{
+    v->vcpu_info->evtchn_upcall_mask = 0;
+    __atomic_fetch_or(&v->pause_flags, VPF_BLOCKED, __ATOMIC_SEQ_CST);
+    if (vcpu_events_pending(v))
+        __atomic_fetch_and(&v->pause_flags, ~VPF_BLOCKED, __ATOMIC_SEQ_CST);
+    else
+        vcpu_sleep(v);
+}
+
+static long do_poll(struct vcpu *v, u64 arg)
+{
+    struct sched_poll p;
+    if (copy_from_guest(&p, arg, sizeof(p)))
+        return -EFAULT;
+    if (p.nr_ports > 128)
+        return -EINVAL;
+    u32 ports[128];
+    if (copy_from_guest(ports, (u64)(uintptr_t)p.ports.p, p.nr_ports * sizeof(u32)))
+        return -EFAULT;
+    for (unsigned int i = 0; i < p.nr_ports; i++)
+        if (ports[i] >= EVTCHN_NR_PORTS)
+            return -EINVAL;
+    v->poll_active = true;
+    __atomic_fetch_or(&v->pause_flags, VPF_BLOCKED, __ATOMIC_SEQ_CST);
+    if (evtchn_any_pending(v->domain, ports, p.nr_ports)) {
+        __atomic_fetch_and(&v->pause_flags, ~VPF_BLOCKED, __ATOMIC_SEQ_CST);
+        v->poll_active = false;
+        return 0;
+    }
+    if (p.timeout) {
+        if ((stime_t)p.timeout <= now()) {
+            __atomic_fetch_and(&v->pause_flags, ~VPF_BLOCKED, __ATOMIC_SEQ_CST);
+            v->poll_active = false;
+            return 0;
+        }
+        timer_set(&v->poll_timeout, (stime_t)p.timeout);
+    }
+    vcpu_sleep(v);
+    return 0;
+}
+
+long do_sched_op(u64 cmd, u64 arg, u64 a3, u64 a4, u64 a5)
+{
+    (void)a3; (void)a4; (void)a5;
+    struct vcpu *v = current;
+    struct domain *d = v->domain;
+
+    switch ((int)cmd) {
+    case SCHEDOP_yield:
+        sched_yield_current();
+        return 0;
+    case SCHEDOP_block:
+        vcpu_block(v);
+        return 0;
+    case SCHEDOP_shutdown: {
+        struct sched_shutdown s;
+        if (copy_from_guest(&s, arg, sizeof(s)))
+            return -EFAULT;
+        if (s.reason > SHUTDOWN_MAX)
+            return -EINVAL;
+        if (s.reason == SHUTDOWN_crash)
+            d->crashed = false;
+        domain_shutdown(d, s.reason);
+        return 0;
+    }
+    case SCHEDOP_shutdown_code: {
+        struct sched_shutdown s;
+        if (copy_from_guest(&s, arg, sizeof(s)))
+            return -EFAULT;
+        if (s.reason > SHUTDOWN_MAX)
+            return -EINVAL;
+        d->shutdown_code = s.reason;
+        return 0;
+    }
+    case SCHEDOP_poll:
+        return do_poll(v, arg);
+    case SCHEDOP_remote_shutdown: {
+        struct sched_remote_shutdown r;
+        if (copy_from_guest(&r, arg, sizeof(r)))
+            return -EFAULT;
+        if (!d->is_privileged)
+            return -EPERM;
+        struct domain *t = domain_get(r.domain_id);
+        if (!t)
+            return -ESRCH;
+        if (r.reason > SHUTDOWN_MAX)
+            return -EINVAL;
+        domain_shutdown(t, r.reason);
+        return 0;
+    }
+    }
+    return -ENOSYS;
+}

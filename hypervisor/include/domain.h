@@ -1,0 +1,144 @@
+/*
+ * domain.h - domains and their virtual CPUs.
+ *
+ * A domain owns frames (page_list, every one PGS_DOMAIN with owner = its id),
+ * a shared_info page, a console, event channels and vCPUs.  Its life:
+ * BUILDING (domain builder) -> RUNNING -> SHUTDOWN (SCHEDOP_shutdown, or
+ * crashed by the hypervisor) -> DEAD once no vCPU of it runs anywhere and its
+ * memory is back with the allocator (domain_destroy).
+ *
+ * The vCPU running on a physical CPU is current (cpu_info.current); the idle
+ * vCPU of each CPU belongs to no domain.
+ */
+#ifndef TERN_DOMAIN_H
+#define TERN_DOMAIN_H
+
+#include "types.h"
+#include "page.h"
+#include "spinlock.h"
+#include "timer.h"
+#include "xen_abi.h"
+#include "config.h"
+#include "arch/domain.h"
+#include "arch/percpu.h"
+
+#define MAX_DOMAINS     64
+#define MAX_VIRT_CPUS   CFG_MAX_VCPUS
+
+enum domain_state { DOM_BUILDING, DOM_RUNNING, DOM_SHUTDOWN, DOM_DEAD };
+
+/* Why a vCPU cannot run (pause_flags). */
+#define VPF_BLOCKED     (1u << 0)       /* SCHEDOP_block / poll */
+#define VPF_DOWN        (1u << 1)       /* not brought up, or VCPUOP_down */
+#define VPF_DYING       (1u << 2)       /* its domain has ended */
+
+/* Per-vCPU counters the benchmarks read (entries into the hypervisor by cause). */
+struct vcpu_stats {
+    u64 hypercalls;
+    u64 exceptions;
+    u64 interrupts;
+    u64 syscall_bounces;
+    u64 as_switches;
+    u64 domain_switches;
+    u64 ipis;
+};
+
+struct domain;
+
+struct vcpu {
+    unsigned int vcpu_id;
+    struct domain *domain;
+    unsigned int processor;             /* the physical CPU it runs on */
+    struct arch_vcpu arch;
+
+    struct vcpu_info *vcpu_info;        /* in shared_info, or registered */
+    u64 vcpu_info_mfn;                  /* registered page (0 = in shared_info) */
+
+    /* Scheduling. */
+    volatile u32 pause_flags;
+    bool is_initialised;                /* has a register state (builder, VCPUOP_initialise) */
+    volatile bool is_running;
+    bool on_runq;
+    struct vcpu *runq_next;
+    stime_t slice_start;
+    u64 runstate_area;                  /* guest VA of its vcpu_runstate_info, 0 = none */
+    struct vcpu_runstate_info runstate;
+
+    volatile bool poll_active;          /* in SCHEDOP_poll */
+    struct timer poll_timeout;
+    struct timer singleshot;            /* VCPUOP_set_singleshot_timer / set_timer_op */
+    struct timer periodic;
+    stime_t periodic_period;
+
+    struct vcpu_stats stats;
+};
+
+struct dom_console {
+    u64 ring_mfn;                       /* domU: the xencons ring page; 0 = none */
+    unsigned int port;                  /* its event channel */
+    char line[256];                     /* output being assembled into a line */
+    unsigned int line_len;
+    char tail[2048];                    /* last output, kept for crash reports */
+    unsigned int tail_pos;
+};
+
+struct domain {
+    domid_t domain_id;
+    char name[CFG_NAME_MAX];
+    bool is_privileged;                 /* role = initial: SIF_INITDOMAIN, console_io, XENFEAT_dom0 */
+    volatile enum domain_state state;
+    unsigned int shutdown_code;         /* SHUTDOWN_* */
+    bool crashed;                       /* ended by the hypervisor (domain_crash) */
+    bool destroying;
+
+    spinlock_t page_lock;               /* page_list, tot_pages */
+    spinlock_t mm_lock;                 /* page-table validation of its frames */
+    struct page_list page_list;
+    u64 dirty_cpus;                     /* CPUs that have run its vCPUs (TLB shootdowns) */
+    u64 tot_pages, max_pages;
+
+    unsigned int max_vcpus;
+    struct vcpu *vcpu[MAX_VIRT_CPUS];
+
+    struct shared_info *shared_info;
+    u64 shared_info_mfn;
+
+    struct dom_console console;
+    struct evtchn_domain *evtchn;
+    struct arch_domain arch;
+};
+
+extern struct domain *domain_table[MAX_DOMAINS];
+
+static inline struct vcpu *current_vcpu(void) { return get_cpu_info()->curr_vcpu; }
+#define current current_vcpu()
+static inline bool is_idle_vcpu(const struct vcpu *v) { return v->domain == NULL; }
+
+struct domain *domain_create(domid_t id, const char *name, bool privileged,
+                             u64 max_pages, unsigned int nr_vcpus);
+struct domain *domain_get(domid_t id);      /* NULL if no such live domain */
+/* The domain ends: reason is a SHUTDOWN_* code. */
+void domain_shutdown(struct domain *d, unsigned int reason);
+/* The hypervisor ends a misbehaving domain (never the hypervisor). */
+void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+/* Undo domain_create for a domain that never ran (a failed build). */
+void domain_destroy_unstarted(struct domain *d);
+/* Called when a dying domain's last vCPU has left its CPU. */
+void domain_maybe_destroy(struct domain *d);
+unsigned int domains_alive(void);
+
+/* Per-vCPU timers (time.c, core): singleshot and periodic. */
+void vcpu_timers_init(struct vcpu *v);
+void vcpu_timers_stop(struct vcpu *v);
+/* Console output of a domain (console.c). */
+void console_flush_domain(struct domain *d);
+void console_dump_tail(struct domain *d);
+/* Arch: drop what a vCPU holds (page tables, GDT); load a guest context. */
+void pv_vcpu_destroy(struct vcpu *v);
+long pv_vcpu_initialise(struct vcpu *v, u64 guest_ctx);
+
+/* Give frames to / take them from a domain (PGS_DOMAIN, owner). */
+int domain_assign_page(struct domain *d, struct page_info *pg);
+void domain_relinquish_memory(struct domain *d);
+
+#endif
