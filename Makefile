@@ -17,6 +17,7 @@ deps:
 include hypervisor/build.mk
 include tools/build.mk
 include tests/unit/build.mk
+include guests/build.mk
 
 hypervisor: $(HV_ELF) $(HV_TEST_ELF)
 .PHONY: hypervisor
@@ -25,7 +26,7 @@ clean:
 	rm -rf build
 
 # ---- the user's commands: dependencies first, then a sub-make builds ----
-BUILD_ALL := hypervisor build/tools/ternconf
+BUILD_ALL := hypervisor build/tools/ternconf guests
 
 run: deps
 	@$(MAKE) -s --no-print-directory $(BUILD_ALL)

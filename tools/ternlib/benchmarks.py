@@ -114,3 +114,87 @@ ALL = [
     ("boot_to_banner", boot_to_banner),
     ("hv_image_kib", hv_image_kib),
 ]
+
+
+# ---- guest benchmarks (guests/bench/NAME) on xen and native ----
+#
+# Each guest is booted four times: under -icount shift=0,sleep=off (the TSC
+# counts instructions: "instructions" of the record) and under plain TCG with
+# the command line "wall" (wall-clock median/p99 in ns), on Xen as dom0 and
+# natively.  A platform whose run says RESULT SKIP (meta: expect native: SKIP)
+# has no counterpart and gets no record.
+
+# The Xen column of ../shared/BENCHMARKS.md: what our Xen figures must
+# reproduce within 5% (the calibration of the harness).
+XEN_TABLE = {
+    "hypercall_null": 275, "hypercall_null_page": 281, "exception_roundtrip": 716,
+    "exception_roundtrip_int3": 652, "syscall_roundtrip": 697, "mmu_update_b1": 1113,
+    "mmu_update_b16": 727, "mmu_update_b512": 702, "update_va_mapping": 1006,
+    "as_switch": 1054, "pt_pin_unpin": 18866, "evtchn_self": 948, "timer_latency": 1026,
+    "sched_yield": 2019, "grant_copy": 1736, "grant_map_unmap": 2765,
+}
+
+
+def _guest_bench_run(plat, image, cmdline, icount):
+    from . import native, xen
+    mod = xen if plat == "xen" else native
+    timeout = 900 if plat == "xen" else 600
+    _, rep = mod.run(image, cmdline, icount=icount, timeout=timeout)
+    return rep
+
+
+def guest_bench(guest):
+    """A benchmark function for guests/bench/<guest>."""
+    def fn(runs=None):
+        from . import contract
+        paths.make(f"build/guests/bench/{guest}.elf")
+        image = os.path.join(paths.BUILD, "guests", "bench", f"{guest}.elf")
+        meta = contract.load_meta(os.path.join(paths.ROOT, "guests", "bench", guest, "meta"))
+        extra = f" iters={runs}" if runs else ""
+        records = []
+        for plat in [p for p in meta.platforms if p in ("xen", "native")]:
+            ic = _guest_bench_run(plat, image, extra.strip(), True)
+            if ic.verdict == "SKIP":
+                continue
+            wall = _guest_bench_run(plat, image, ("wall" + extra), False)
+            by_name = {r["bench"]: r for r in wall.bench}
+            ok = ic.verdict == "SUCCESS" and wall.verdict == "SUCCESS"
+            for r in ic.bench:
+                w = by_name.get(r["bench"], {})
+                rec = {"bench": r["bench"], "platform": plat, "accel": "tcg", "unit": "ns",
+                       "median": w.get("median"), "p99": w.get("p99"), "runs": w.get("runs"),
+                       "instructions": r["median"],
+                       "instructions_p99": r["p99"], "instructions_min": r["min"],
+                       "instructions_runs": r["runs"], "empty_pair": r.get("empty_pair"),
+                       "events": r.get("events") or {}}
+                if plat == "xen" and r["bench"] in XEN_TABLE:
+                    ref = XEN_TABLE[r["bench"]]
+                    rec["calibration"] = {"table": ref, "ratio": round(r["median"] / ref, 3),
+                                          "within_5pct": abs(r["median"] - ref) <= 0.05 * ref}
+                if not ok:
+                    rec["error"] = (f"icount run: {ic.summary()} ({ic.end}); "
+                                    f"wall run: {wall.summary()} ({wall.end})")
+                records.append(rec)
+            if not ic.bench:
+                records.append({"bench": guest, "platform": plat, "accel": "tcg", "unit": "ns",
+                                "median": None, "p99": None, "runs": 0, "instructions": None,
+                                "events": {}, "error": f"no BENCH lines: {ic.summary()} ({ic.end})"})
+        return records
+    fn.__doc__ = f"guests/bench/{guest} on xen and native (instructions and wall clock)"
+    return fn
+
+
+# Most important first (BENCHMARKS.md order); guests not listed follow by name.
+_ORDER = ["hypercall_null", "exception_roundtrip", "syscall_roundtrip", "mmu_update",
+          "update_va_mapping", "as_switch", "pt_pin_unpin", "evtchn_self", "timer_latency",
+          "sched_yield", "grant"]
+
+
+def _guest_bench_names():
+    import glob
+    names = [os.path.basename(os.path.dirname(p))
+             for p in glob.glob(os.path.join(paths.ROOT, "guests", "bench", "*", "meta"))]
+    return sorted(names, key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
+
+
+ALL += [(g, guest_bench(g)) for g in _guest_bench_names()]

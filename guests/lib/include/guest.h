@@ -1,0 +1,204 @@
+/*
+ * guest.h - the interface of guests/lib, the project's small PV kernel
+ * library.  A guest program includes this and defines test_main().
+ *
+ * One image runs on three platforms, told apart at run time:
+ *   PV dom0   Xen's dom0 (or Tern's initial privileged domain): SIF_INITDOMAIN,
+ *             console through console_io;
+ *   PV domU   an unprivileged Xen PV domain (Tern): console ring + event channel;
+ *   native    a plain QEMU VM (microvm, PVH entry): UART, LAPIC, isa-debug-exit.
+ * Reading order: head.S (entry), pv.c / native.c (platform bring-up), traps.c,
+ * console.c, time.c, mm.c, events.c, user.c, test.c, bench.c.
+ */
+#ifndef GUEST_GUEST_H
+#define GUEST_GUEST_H
+
+#include "types.h"
+#include "lib.h"
+#include "arch.h"
+#include "vectors.h"
+#include "hypercall.h"
+#include <xen/xen.h>
+#include <xen/version.h>
+#include <xen/sched.h>
+#include <xen/event_channel.h>
+#include <xen/callback.h>
+#include <xen/vcpu.h>
+#include <xen/grant_table.h>
+#include <xen/memory.h>
+#include <xen/physdev.h>
+#include <xen/errno.h>
+
+/* ---- platform (pv.c, native.c) ---- */
+extern int platform_is_pv;              /* also read by entry.S */
+extern bool pv_is_dom0;
+extern start_info_t *start_info;        /* PV only */
+extern shared_info_t *shared_info;      /* PV only: mapped by pv_boot */
+extern const char *guest_cmdline;
+const char *platform_name(void);        /* "xen-pv-dom0", "xen-pv-domU", "native" */
+bool cmdline_has(const char *word);
+/* The value of "key=value" on the command line, or NULL. */
+const char *cmdline_value(const char *key, char *buf, size_t size);
+
+/* End the guest: a clean end (reboot on PV, isa-debug-exit 0 natively), or a crash. */
+__noreturn void platform_exit(bool clean);
+
+/* Native drivers count what would be VM exits on hardware (benchmark `events`). */
+struct native_counters { u64 pio, mmio, irqs; };
+extern struct native_counters native_events;
+
+static inline vcpu_info_t *vcpu0(void) { return &shared_info->vcpu_info[0]; }
+
+/* ---- console (console.c) ---- */
+void console_write(const char *s, size_t n);
+int printf(const char *fmt, ...) __printf(1, 2);
+int vprintf(const char *fmt, va_list ap);
+
+/* ---- traps and expected faults (traps.c) ---- */
+struct regs {
+    u64 r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    u64 vector, error_code;
+    u64 rip, cs, rflags, rsp, ss;       /* PV: CS bits 32-39 = saved upcall mask */
+};
+
+struct fault {
+    int vector;                         /* -1: no fault */
+    u32 error_code;
+    u64 cr2;                            /* #PF only */
+    u64 rip;                            /* where it was raised */
+};
+extern struct fault last_fault;
+
+/* A hook sees an exception (or VEC_EVENT / VEC_SYSCALL) first; true = handled. */
+typedef bool (*trap_hook_t)(struct regs *r);
+void trap_set_hook(unsigned vector, trap_hook_t fn);
+
+/* PV: point one trap-table entry at an assembly handler of the caller's own
+ * (for benchmarks); dpl = which rings may `int n` it.  Returns the hypercall's
+ * result. */
+long pv_set_trap(unsigned vector, unsigned dpl, void *handler);
+/* Natively: the same for an IDT gate. */
+void native_set_gate(unsigned vector, unsigned dpl, void *handler);
+
+#define EXTABLE_ENTRY(from, to) \
+    ".pushsection .ex_table, \"a\"\n .balign 8\n .quad " from ", " to "\n .popsection\n"
+
+/*
+ * PROBE("insn" [, : outputs : inputs : clobbers]) runs one instruction that
+ * may fault and evaluates to the fault it took (vector -1 if none).  A fault
+ * at the instruction (or a trap just after it) resumes after it.
+ */
+#define PROBE(insn, ...) ({                                                 \
+    last_fault.vector = -1;                                                 \
+    __asm__ volatile("" ::: "memory");                                      \
+    __asm__ volatile("1: " insn "\n2:\n" EXTABLE_ENTRY("1b", "2b") __VA_ARGS__); \
+    __asm__ volatile("" ::: "memory");                                      \
+    last_fault; })
+
+const char *vector_name(int vector);
+
+/* ---- time (time.c) ---- */
+u64 now_ns(void);                       /* PV: pvclock system time; native: TSC since boot */
+u64 tsc_to_ns(u64 ticks);
+u64 tsc_to_system_ns(u64 tsc);          /* a TSC value as system time (now_ns's scale) */
+u64 ns_to_tsc(u64 ns);
+extern u64 tsc_hz;                      /* native: calibrated against the PIT */
+void time_init(void);
+
+/* ---- memory (mm.c) ---- */
+#define M2P ((const unsigned long *)MACH2PHYS_VIRT_START)
+u64 pfn_to_mfn(u64 pfn);
+u64 mfn_to_pfn(u64 mfn);
+u64 virt_to_mfn(const void *va);        /* PV: machine frame; native: physical */
+/* The PTE mapping va (level 1 = 4 KiB), and the machine address of that PTE
+ * slot; 0 if the walk stops early.  Walks the guest's own tables via the M2P. */
+u64 pte_lookup(const void *va, u64 *pte_maddr);
+/* Map/unmap a 4 KiB page at va (update_va_mapping on PV, direct write natively). */
+long map_page(void *va, u64 mfn, u64 flags);
+long unmap_page(void *va);
+/* Free pages of the initial mapping, zeroed; NULL when none are left. */
+void *alloc_page(void);
+void free_page(void *va);
+unsigned mm_free_pages(void);
+void mm_init(u64 boot_rsp);
+
+/* ---- events (events.c, PV) ---- */
+typedef void (*evtchn_handler_t)(evtchn_port_t port);
+void evtchn_set_handler(evtchn_port_t port, evtchn_handler_t fn);
+void evtchn_unmask(evtchn_port_t port);
+void events_enable(void);
+void events_disable(void);
+long evtchn_send(evtchn_port_t port);
+void evtchn_upcall(void);
+extern u64 upcalls;
+
+/* ---- user mode (user.c) ---- */
+/* Run fn in user mode on its own stack until it calls user_exit(value);
+ * returns value.  PV: a user L4 (MMUEXT_NEW_USER_BASEPTR) mapping the image;
+ * native: ring 3 in the same address space. */
+u64 user_run(void (*fn)(void));
+/* From user mode: a system call (arrives at user_syscall hooks) */
+static inline u64 user_syscall(u64 nr, u64 arg)
+{
+    u64 ret;
+    __asm__ volatile("syscall" : "=a"(ret), "+D"(arg) : "a"(nr) : "rcx", "r11", "memory");
+    return ret;
+}
+#define USER_SYS_EXIT   0x5e5e
+__noreturn void user_exit(u64 value);
+/* Called for every user system call other than exit; the result goes to rax. */
+typedef u64 (*user_syscall_t)(struct regs *r);
+extern user_syscall_t user_syscall_handler;
+extern u64 user_syscalls;
+
+/* ---- the test framework (test.c) ---- */
+enum result { RESULT_SUCCESS, RESULT_SKIP, RESULT_ERROR, RESULT_FAILURE };
+void test_main(void);                   /* each guest's */
+extern const char test_title[];         /* each guest's one-line description */
+/* Record a check: prints CHECK <name> PASS|FAIL <detail>. */
+bool check(bool ok, const char *name, const char *fmt, ...) __printf(3, 4);
+#define CHECK(name, cond, ...) check(!!(cond), name, __VA_ARGS__)
+#define CHECK_EQ(name, got, want) ({                                         \
+    long long _g = (long long)(got), _w = (long long)(want);                \
+    check(_g == _w, name, "%s = %lld (%#llx), expected %lld", #got, _g, _g, _w); })
+/* Worst wins; reason kept from the first result of that rank. */
+void test_result(enum result r, const char *fmt, ...) __printf(2, 3);
+#define test_skip(...)  test_result(RESULT_SKIP, __VA_ARGS__)
+#define test_error(...) test_result(RESULT_ERROR, __VA_ARGS__)
+#define test_fail(...)  test_result(RESULT_FAILURE, __VA_ARGS__)
+/* Print the RESULT line and end the guest (platform_exit). */
+__noreturn void test_finish(void);
+__noreturn void guest_panic(const char *fmt, ...) __printf(1, 2);
+
+/* ---- benchmarks (bench.c) ---- */
+#define BENCH_MAX_SAMPLES 4096
+/* The timed window: TSC_START keeps the start in r12, TSC_STOP leaves the
+ * difference in rax (clobbers rdx, r12).  For operand-style asm. */
+#define TSC_START "rdtsc\n shl $32, %%rdx\n or %%rdx, %%rax\n mov %%rax, %%r12\n"
+#define TSC_STOP  "rdtsc\n shl $32, %%rdx\n or %%rdx, %%rax\n sub %%r12, %%rax\n"
+struct bench {
+    const char *name;
+    u64 overhead;                       /* the empty rdtsc pair */
+    u64 n;                              /* samples stored */
+    u64 total;                          /* samples seen (wall mode: histogram) */
+    u64 min, max;
+    u64 per;                            /* report figures divided by this (per entry) */
+    u64 *samples;
+};
+/* The native drivers' counts per iteration since *before, as JSON members. */
+void bench_native_events(char *buf, size_t size, const struct native_counters *before, u64 iters);
+/* Cost of an empty `rdtsc; rdtsc` pair (median of many). */
+u64 bench_empty_pair(void);
+/* True when the command line asks for the wall-clock mode ("wall"). */
+bool bench_wall_mode(void);
+/* How many iterations: "iters=N" on the command line, else the default. */
+u64 bench_iters(u64 icount_default, u64 wall_default);
+void bench_begin(struct bench *b, const char *name);
+void bench_add(struct bench *b, u64 ticks);  /* one sample, overhead not yet taken off */
+/* Print the BENCH line: instructions (icount mode) or ns (wall mode).
+ * extra: more JSON members ("" or "\"k\": v, ..."). */
+void bench_report(struct bench *b, const char *extra);
+
+#define BARRIER() __asm__ volatile("" ::: "memory")
+
+#endif
