@@ -17,6 +17,7 @@
 #include "xen_abi.h"
 #include "arch/pv.h"
 #include "hypercall_table.h"
+#include "console.h"
 
 /* Inside a multicall nothing is preempted: entries run to completion. */
 static bool in_multicall[NR_CPUS];
@@ -30,10 +31,20 @@ long hypercall_dispatch(u64 nr, const u64 a[5])
     return hypercall_table[nr].fn(a[0], a[1], a[2], a[3], a[4]);
 }
 
+bool hypercall_trace;        /* hypervisor command line: hypercall_trace */
+
 void do_hypercall(struct cpu_regs *regs)
 {
     u64 args[5] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8 };
-    regs->rax = (u64)hypercall_dispatch(regs->rax, args);
+    u64 nr = regs->rax;
+    regs->rax = (u64)hypercall_dispatch(nr, args);
+    if (unlikely(hypercall_trace))
+        printk("d%u hypercall %llu %s(%#llx, %#llx, %#llx, %#llx) = %lld at %#llx\n",
+               current->domain->domain_id, (unsigned long long)nr,
+               nr < NR_HYPERCALLS && hypercall_table[nr].name ? hypercall_table[nr].name : "?",
+               (unsigned long long)args[0], (unsigned long long)args[1],
+               (unsigned long long)args[2], (unsigned long long)args[3],
+               (long long)regs->rax, (unsigned long long)regs->rip);
 }
 
 bool hypercall_preempt_check(void)

@@ -85,9 +85,12 @@ static void print_memmap(const struct boot_info *bi)
                (unsigned long long)bi->mem[i].end, mem_type_name(bi->mem[i].type));
 }
 
+extern bool hypercall_trace;
+
 static void apply_cmdline(void)
 {
     char v[16];
+    hypercall_trace = cmdline_has(hv_cmdline, "hypercall_trace");
     if (cmdline_get(hv_cmdline, "loglevel", v, sizeof(v))) {
         if (!strcmp(v, "debug")) console_loglevel = LOG_DEBUG;
         else if (!strcmp(v, "info")) console_loglevel = LOG_INFO;

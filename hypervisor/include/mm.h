@@ -56,6 +56,7 @@ struct page_info *get_page_from_mfn(u64 mfn, struct domain *d);
 /* Entry updates of validated tables (the PV MMU hypercalls, ptwr). */
 int mod_l1_entry(struct domain *d, u64 *pl1e, u64 nl1e, bool preserve_ad);
 int mod_lN_entry(struct domain *d, u64 table_type, u64 *ple, unsigned int slot, u64 ne);
+int ptwr_update_l1(struct domain *d, u64 *pl1e, u64 old, u64 nl1e);
 
 /* TLB shootdown for a domain's page-table changes (all CPUs that ran it). */
 void domain_flush_tlb(struct domain *d);

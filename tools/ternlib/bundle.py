@@ -1,7 +1,11 @@
-"""The boot bundle: tern.cfg plus images/NAME for every [image] of it."""
+"""The boot bundle: tern.cfg plus images/NAME for every [image] of it.
+
+A Linux bzImage named as an image is stored as the ELF kernel inside it
+(bzimage.py): the hypervisor's builder loads ELF only.
+"""
 import os
 
-from . import config, cpio
+from . import bzimage, config, cpio
 
 
 class BundleError(Exception):
@@ -15,7 +19,13 @@ def build(cfg_path, out_path):
     for name, path in cfg["images"]:
         if not os.path.isfile(path):
             raise BundleError(f"{cfg_path}: image '{name}': {path}: no such file")
-        files.append(("images/" + name, open(path, "rb").read()))
+        data = open(path, "rb").read()
+        if bzimage.is_bzimage(data):
+            try:
+                data = bzimage.extract_elf(data, path)
+            except bzimage.BzImageError as e:
+                raise BundleError(f"{cfg_path}: image '{name}': {e}")
+        files.append(("images/" + name, data))
     data = cpio.archive(files)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     tmp = out_path + ".tmp"

@@ -9,11 +9,13 @@
  *  - mov from CR0/CR2/CR3/CR4, mov to CR0 (TS only), CR3 (a new base
  *    pointer), CR4 (remembered); clts; wbinvd/invd (nothing to do);
  *  - in/out with the guest's I/O privilege (set_iopl): reads give all ones,
- *    writes are dropped (no domain owns a real port);
+ *    writes are dropped (no domain owns a real port); cli/sti with it: no-ops
+ *    (Xen's choice: a guest cannot be trusted to re-enable with popf);
  *  - `ud2; .ascii "xen"; cpuid`: forced emulation of CPUID.
  * CPUID: Xen's leaves at 0x40000000-0x40000005, and hardware leaves masked by
  * the PV policy of Xen's cpufeatureset.h ('A' features), less what Tern does
- * not context-switch (XSAVE and relatives, FSGSBASE), with the hypervisor bit.
+ * not offer (XSAVE and relatives, FSGSBASE: not switched; MCE/MCA: Xen has a
+ * virtual machine-check architecture, Tern none), with the hypervisor bit.
  */
 #include "arch/pv.h"
 #include "arch/cpu.h"
@@ -23,6 +25,9 @@
 #include "frame.h"
 #include "time.h"
 #include "cpuid_pv_mask.h"
+#include "console.h"
+
+extern bool hypercall_trace;
 
 #define XEN_MSR_PAT 0x0000050100070406ull
 
@@ -97,6 +102,7 @@ void pv_cpuid(const struct vcpu *v, u32 leaf, u32 sub, u32 res[4])
     switch (leaf) {
     case 1:
         mask_word(&res[3], 0);
+        res[3] &= ~((1u << 7) | (1u << 14));        /* MCE, MCA: no virtual machine check */
         mask_word(&res[2], 1);
         res[2] &= ~((1u << 26) | (1u << 27));       /* XSAVE, OSXSAVE: not switched */
         res[2] |= 1u << 31;                         /* running on a hypervisor */
@@ -142,6 +148,9 @@ bool pv_emulate_forced_cpuid(struct cpu_regs *regs)
         return false;
     u32 res[4];
     pv_cpuid(current, (u32)regs->rax, (u32)regs->rcx, res);
+    if (hypercall_trace)
+        printk("d%u cpuid %#x/%#x = %08x %08x %08x %08x\n", current->domain->domain_id,
+               (u32)regs->rax, (u32)regs->rcx, res[0], res[1], res[2], res[3]);
     regs->rax = res[0];
     regs->rbx = res[1];
     regs->rcx = res[2];
@@ -303,6 +312,11 @@ bool pv_emulate_privileged(struct cpu_regs *regs)
         }
         regs->rip += n;
         return true;
+    case 0xfa: case 0xfb:                           /* cli, sti: no-ops, as on Xen */
+        if (!iopl_ok(v))
+            return false;
+        regs->rip += n;
+        return true;
     case 0x0f:
         break;
     default:
@@ -318,6 +332,12 @@ bool pv_emulate_privileged(struct cpu_regs *regs)
         break;
     case 0x08: case 0x09:                           /* invd, wbinvd */
         break;
+    case 0x31: {                                    /* rdtsc (the guest set CR4.TSD) */
+        u64 t = rdtsc();
+        regs->rax = (u32)t;
+        regs->rdx = t >> 32;
+        break;
+    }
     case 0x30: {                                    /* wrmsr */
         u64 val = (regs->rdx << 32) | (u32)regs->rax;
         if (!emulate_wrmsr(v, (u32)regs->rcx, val))

@@ -384,6 +384,37 @@ int mod_l1_entry(struct domain *d, u64 *pl1e, u64 nl1e, bool preserve_ad)
     return 0;
 }
 
+/*
+ * ptwr: replace exactly `old` by `nl1e` in a live L1 entry, with validation.
+ * -EAGAIN if the entry is no longer `old` (the CPU set an A/D bit).
+ */
+int ptwr_update_l1(struct domain *d, u64 *pl1e, u64 old, u64 nl1e)
+{
+    bool refs = false;
+    if (nl1e & PTE_P) {
+        if (nl1e & ~PTE_ADDR & ~l1_allowed())
+            return -EINVAL;
+        if ((old & PTE_P) && same_refs(old, nl1e)) {
+            nl1e = (nl1e | PTE_U) & ~PTE_G;
+        } else {
+            int rc = get_page_from_l1e(d, &nl1e);
+            if (rc)
+                return rc;
+            refs = true;
+        }
+    }
+    u64 expect = old;
+    if (!__atomic_compare_exchange_n(pl1e, &expect, nl1e, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_RELAXED)) {
+        if (refs)
+            put_page_from_l1e(nl1e);
+        return -EAGAIN;
+    }
+    if (!(nl1e & PTE_P) || refs)
+        put_page_from_l1e(old);
+    return 0;
+}
+
 int mod_lN_entry(struct domain *d, u64 table_type, u64 *ple, unsigned int slot, u64 ne)
 {
     unsigned int level = type_level(table_type);
