@@ -21,14 +21,14 @@ import time
 from harness import LOGS, ROOT, Outcome
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-from ternlib import contract, native, xen  # noqa: E402
+from ternlib import contract, native, ternplat, xen  # noqa: E402
 
 GUEST_SRC = os.path.join(ROOT, "guests")
 GUEST_BUILD = os.path.join(ROOT, "build", "guests")
 # Benchmark guests run here only as a smoke test of their warm-up checks.
 BENCH_CMDLINE = "iters=20"
 ORACLE = "xen"
-TIMEOUT = {"xen": 150, "native": 60}
+TIMEOUT = {"xen": 150, "native": 60, "tern": 60}
 
 
 def run_xen(image, cmdline, timeout):
@@ -39,16 +39,16 @@ def run_native(image, cmdline, timeout):
     return native.run(image, cmdline, timeout=timeout)
 
 
+def run_tern(image, cmdline, timeout):
+    return ternplat.run(image, cmdline, timeout=timeout)
+
+
 # Platform name -> launcher(image, cmdline, timeout) -> (qemu.Result, contract.Report).
 PLATFORMS = {
     "xen": run_xen,
     "native": run_native,
-    # ---- platform `tern` joins here -------------------------------------
-    # "tern": run the image as Tern's initial privileged domain (SIF_INITDOMAIN,
-    # console_io console), e.g. through a generated one-domain config and
-    # `tools/tern run`, returning (Result, Report) like the two above.  Then
-    # list `tern` in the guests' meta files; the agreement tests compare it
-    # with xen automatically.
+    # Tern's initial privileged domain (SIF_INITDOMAIN, console_io), like Xen's dom0.
+    "tern": run_tern,
 }
 
 

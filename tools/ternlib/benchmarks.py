@@ -116,7 +116,7 @@ ALL = [
 ]
 
 
-# ---- guest benchmarks (guests/bench/NAME) on xen and native ----
+# ---- guest benchmarks (guests/bench/NAME) on tern, xen and native ----
 #
 # Each guest is booted four times: under -icount shift=0,sleep=off (the TSC
 # counts instructions: "instructions" of the record) and under plain TCG with
@@ -136,11 +136,22 @@ XEN_TABLE = {
 
 
 def _guest_bench_run(plat, image, cmdline, icount):
-    from . import native, xen
-    mod = xen if plat == "xen" else native
+    from . import native, ternplat, xen
+    mod = {"xen": xen, "native": native, "tern": ternplat}[plat]
     timeout = 900 if plat == "xen" else 600
-    _, rep = mod.run(image, cmdline, icount=icount, timeout=timeout)
+    res, rep = mod.run(image, cmdline, icount=icount, timeout=timeout)
+    if plat == "tern":
+        rep.counters = _tern_counters(res.output)
     return rep
+
+
+def _tern_counters(output):
+    """Tern prints a guest's hypervisor counters when it ends (domain.c)."""
+    import re
+    m = re.search(r"^Tern: domain \d+ \(guest\) counters: (.*)$", output, re.M)
+    if not m:
+        return {}
+    return {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
 
 
 def guest_bench(guest):
@@ -152,7 +163,7 @@ def guest_bench(guest):
         meta = contract.load_meta(os.path.join(paths.ROOT, "guests", "bench", guest, "meta"))
         extra = f" iters={runs}" if runs else ""
         records = []
-        for plat in [p for p in meta.platforms if p in ("xen", "native")]:
+        for plat in [p for p in meta.platforms if p in ("tern", "xen", "native")]:
             ic = _guest_bench_run(plat, image, extra.strip(), True)
             if ic.verdict == "SKIP":
                 continue
@@ -180,7 +191,7 @@ def guest_bench(guest):
                                 "median": None, "p99": None, "runs": 0, "instructions": None,
                                 "events": {}, "error": f"no BENCH lines: {ic.summary()} ({ic.end})"})
         return records
-    fn.__doc__ = f"guests/bench/{guest} on xen and native (instructions and wall clock)"
+    fn.__doc__ = f"guests/bench/{guest} on tern, xen and native (instructions and wall clock)"
     return fn
 
 
