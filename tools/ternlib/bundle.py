@@ -4,6 +4,7 @@ A Linux bzImage named as an image is stored as the ELF kernel inside it
 (bzimage.py): the hypervisor's builder loads ELF only.
 """
 import os
+import threading
 
 from . import bzimage, config, cpio
 
@@ -28,7 +29,7 @@ def build(cfg_path, out_path):
         files.append(("images/" + name, data))
     data = cpio.archive(files)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    tmp = out_path + ".tmp"
+    tmp = f"{out_path}.{os.getpid()}.{threading.get_ident()}.tmp"   # parallel builders
     with open(tmp, "wb") as f:
         f.write(data)
     os.replace(tmp, out_path)
