@@ -17,7 +17,7 @@ HV_CFLAGS  := -std=gnu11 $(HV_OPT) -ffreestanding -fpie -fvisibility=hidden \
               -fno-tree-loop-distribute-patterns -fno-strict-aliasing -fno-common \
               -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes \
               -include $(HV_DIR)/include/compiler.h \
-              -I$(HV_DIR)/include -I$(HV_ARCH)/include -DNR_CPUS=$(NR_CPUS) -MMD -MP
+              -I$(HV_DIR)/include -I$(HV_ARCH)/include -Iabi -DNR_CPUS=$(NR_CPUS) -MMD -MP
 HV_AFLAGS  := -D__ASSEMBLER__ -I$(HV_DIR)/include -I$(HV_ARCH)/include -DNR_CPUS=$(NR_CPUS) -MMD -MP
 HV_LDFLAGS := -nostdlib -static --no-dynamic-linker -z noexecstack -z max-page-size=4096 \
               --build-id=none -z norelro

@@ -107,6 +107,7 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
     d->max_pages = max_pages;
     spin_lock_init(&d->page_lock);
     spin_lock_init(&d->mm_lock);
+    spin_lock_init(&d->watchdog_lock);
     page_list_init(&d->page_list);
 
     /* shared_info: a hypervisor page the domain may map (never in its p2m). */
@@ -164,6 +165,9 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     console_flush_domain(d);
     printk("Tern: domain %u (%s) ended: %s\n", d->domain_id, d->name,
            d->crashed ? "crashed" : reason <= SHUTDOWN_MAX ? shutdown_names[reason] : "unknown reason");
+    for (unsigned int i = 0; i < NR_WATCHDOGS; i++)
+        if (d->watchdog_inuse & (1u << i))
+            timer_stop(&d->watchdog[i]);
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
         __atomic_fetch_or(&v->pause_flags, VPF_DYING, __ATOMIC_SEQ_CST);
@@ -237,16 +241,38 @@ void domain_maybe_destroy(struct domain *d)
             return;
     if (__atomic_exchange_n(&d->destroying, true, __ATOMIC_SEQ_CST))
         return;
+    struct vcpu_stats t = { 0 };
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        const struct vcpu_stats *s = &d->vcpu[i]->stats;
+        t.hypercalls += s->hypercalls;
+        t.exceptions += s->exceptions;
+        t.interrupts += s->interrupts;
+        t.syscall_bounces += s->syscall_bounces;
+        t.as_switches += s->as_switches;
+        t.domain_switches += s->domain_switches;
+        t.ipis += s->ipis;
+    }
+    printk("Tern: domain %u (%s) counters: hypercalls=%llu exceptions=%llu interrupts=%llu "
+           "syscall_bounces=%llu as_switches=%llu domain_switches=%llu ipis=%llu\n",
+           d->domain_id, d->name, (unsigned long long)t.hypercalls,
+           (unsigned long long)t.exceptions, (unsigned long long)t.interrupts,
+           (unsigned long long)t.syscall_bounces, (unsigned long long)t.as_switches,
+           (unsigned long long)t.domain_switches, (unsigned long long)t.ipis);
+    u64 pages = d->tot_pages;
     evtchn_domain_destroy(d);
     domain_relinquish_memory(d);
     d->state = DOM_DEAD;
+    if (d->tot_pages == 0)
+        printk("Tern: domain %u (%s): all %llu frames returned, %llu frames free\n",
+               d->domain_id, d->name, (unsigned long long)pages,
+               (unsigned long long)frames_free_count());
+    else
+        printk("Tern: domain %u (%s): %llu pages still referenced from elsewhere\n",
+               d->domain_id, d->name, (unsigned long long)d->tot_pages);
 
     u64 f = spin_lock_irqsave(&domlist_lock);
     unsigned int left = --nr_alive;
     spin_unlock_irqrestore(&domlist_lock, f);
-    if (d->tot_pages)
-        printk("Tern: domain %u (%s): %llu pages still referenced from elsewhere\n",
-               d->domain_id, d->name, (unsigned long long)d->tot_pages);
     if (left == 0) {
         printk("Tern: all domains have ended%s\n", any_unclean ? " (not all cleanly)" : "");
         machine_exit(any_unclean ? HV_EXIT_DOMAIN_FAILED : HV_EXIT_OK);

@@ -15,6 +15,7 @@
 #include "lib.h"
 #include "sched.h"
 #include "time.h"
+#include "console.h"
 
 static void singleshot_fn(void *data)
 {
@@ -55,6 +56,47 @@ void vcpu_timers_stop(struct vcpu *v)
 void vcpu_set_singleshot(struct vcpu *v, stime_t deadline)
 {
     timer_set(&v->singleshot, deadline);
+}
+
+/* Xen's watchdogs: id 0 allocates one (returns its id), a timeout of 0 frees
+ * it, anything else re-arms it; when one expires the domain is shut down with
+ * SHUTDOWN_watchdog. */
+static void watchdog_fired(void *data)
+{
+    struct domain *d = data;
+    printk("Tern: watchdog of domain %u (%s) expired\n", d->domain_id, d->name);
+    domain_shutdown(d, SHUTDOWN_watchdog);
+}
+
+long domain_watchdog(struct domain *d, u32 id, u32 timeout)
+{
+    if (id > NR_WATCHDOGS)
+        return -EINVAL;
+    u64 f = spin_lock_irqsave(&d->watchdog_lock);
+    long rc;
+    if (id == 0) {
+        rc = -ENOSPC;
+        for (u32 i = 0; i < NR_WATCHDOGS; i++) {
+            if (d->watchdog_inuse & (1u << i))
+                continue;
+            d->watchdog_inuse |= 1u << i;
+            timer_init(&d->watchdog[i], watchdog_fired, d, 0);
+            timer_set(&d->watchdog[i], now() + (stime_t)timeout * 1000000000ll);
+            rc = i + 1;
+            break;
+        }
+    } else if (!(d->watchdog_inuse & (1u << (id - 1)))) {
+        rc = -EINVAL;
+    } else if (timeout == 0) {
+        timer_stop(&d->watchdog[id - 1]);
+        d->watchdog_inuse &= ~(1u << (id - 1));
+        rc = 0;
+    } else {
+        timer_set(&d->watchdog[id - 1], now() + (stime_t)timeout * 1000000000ll);
+        rc = 0;
+    }
+    spin_unlock_irqrestore(&d->watchdog_lock, f);
+    return rc;
 }
 
 long do_set_timer_op(u64 timeout, u64 a2, u64 a3, u64 a4, u64 a5)
@@ -145,6 +187,12 @@ long do_sched_op(u64 cmd, u64 arg, u64 a3, u64 a4, u64 a5)
     }
     case SCHEDOP_poll:
         return do_poll(v, arg);
+    case SCHEDOP_watchdog: {
+        struct sched_watchdog w;
+        if (copy_from_guest(&w, arg, sizeof(w)))
+            return -EFAULT;
+        return domain_watchdog(d, w.id, w.timeout);
+    }
     case SCHEDOP_remote_shutdown: {
         struct sched_remote_shutdown r;
         if (copy_from_guest(&r, arg, sizeof(r)))

@@ -105,6 +105,10 @@ struct domain {
 
     struct dom_console console;
     struct evtchn_domain *evtchn;
+#define NR_WATCHDOGS 2
+    spinlock_t watchdog_lock;
+    u32 watchdog_inuse;
+    struct timer watchdog[NR_WATCHDOGS];
     struct arch_domain arch;
 };
 
@@ -130,6 +134,7 @@ unsigned int domains_alive(void);
 /* Per-vCPU timers (time.c, core): singleshot and periodic. */
 void vcpu_timers_init(struct vcpu *v);
 void vcpu_timers_stop(struct vcpu *v);
+long domain_watchdog(struct domain *d, u32 id, u32 timeout);
 /* Console output of a domain (console.c). */
 void console_flush_domain(struct domain *d);
 void console_dump_tail(struct domain *d);

@@ -11,6 +11,7 @@
 #include "arch/desc.h"
 #include "arch/pagetable.h"
 #include "percpu.h"
+#include "domain.h"
 #include "console.h"
 #include "panic.h"
 
@@ -90,6 +91,9 @@ void apic_eoi(void)
 
 void apic_send_ipi(u32 dest, u8 vector)
 {
+    struct vcpu *v = current;
+    if (v && !is_idle_vcpu(v))
+        v->stats.ipis++;
     write_icr(dest, ICR_FIXED | ICR_ASSERT | vector);
 }
 

@@ -17,6 +17,7 @@
 #include "arch/extable.h"
 #include "arch/apic.h"
 #include "percpu.h"
+#include "domain.h"
 #include "console.h"
 #include "panic.h"
 #include "symbols.h"
@@ -189,6 +190,8 @@ void do_entry(struct cpu_regs *regs)
         return;
     }
     if (vec >= 32) {
+        if (regs->cs & 3)
+            current->stats.interrupts++;
         irq_handler_t h = irq_handlers[vec];
         if (h)
             h(regs);
