@@ -33,8 +33,12 @@ run: deps
 	@tools/tern run configs/default.cfg
 
 test: deps
-	@$(MAKE) -s --no-print-directory -j2 $(BUILD_ALL) unit-tests
+	@$(MAKE) -s --no-print-directory -j2 test-build
 	@tests/run
+
+# Everything the tests use (tests/run builds it too, when run by itself).
+test-build: $(BUILD_ALL) unit-tests
+.PHONY: test-build
 
 bench: deps
 	@$(MAKE) -s --no-print-directory $(BUILD_ALL) build/tools/floor.elf
