@@ -32,7 +32,17 @@ def main():
     lines += ["", "static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {"]
     for nr, name, handler, who in sorted(rows):
         lines.append(f'    [{nr}] = {{ {handler}, {1 if who == "priv" else 0}, "{name}" }},')
-    lines += ["};", "", "#endif", ""]
+    lines += ["};", "",
+              "/* For the entry path (pv/entry.S): handlers by number, and who may call. */",
+              "#define HYPERCALL_FAST_TABLE \\",
+              "    const hypercall_fn_t hypercall_fns[NR_HYPERCALLS] = { \\"]
+    for nr, name, handler, who in sorted(rows):
+        lines.append(f"        [{nr}] = {handler}, \\")
+    priv = 0
+    for nr, name, handler, who in rows:
+        if who == "priv":
+            priv |= 1 << nr
+    lines += ["    }; \\", f"    const u64 hypercall_priv_mask = {priv:#x}ull;", "", "#endif", ""]
     open(out, "w").write("\n".join(lines))
 
 

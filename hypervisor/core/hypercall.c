@@ -19,6 +19,9 @@
 #include "hypercall_table.h"
 #include "console.h"
 
+/* The entry path (pv/entry.S) dispatches from these directly. */
+HYPERCALL_FAST_TABLE
+
 /* Inside a multicall nothing is preempted: entries run to completion. */
 static bool in_multicall[NR_CPUS];
 

@@ -125,14 +125,18 @@ void vcpu_wake(struct vcpu *v)
     struct runq *rq = &runqs[v->processor];
     u64 f = spin_lock_irqsave(&rq->lock);
     bool kick = false;
+    bool busy = false;
     if (vcpu_runnable(v) && !v->is_running && !v->on_runq) {
         vcpu_runstate_change(v, RUNSTATE_runnable, now());
         runq_insert(rq, v);
         kick = is_idle_vcpu(get_cpu_info_of(v->processor)->curr_vcpu);
+        busy = !kick && !rq->slice.active;
     }
     spin_unlock_irqrestore(&rq->lock, f);
     if (kick)
         softirq_raise_on(v->processor, SOFTIRQ_SCHEDULE);
+    else if (busy)
+        timer_set(&rq->slice, now() + SCHED_SLICE_NS);     /* now there is someone waiting */
 }
 
 void vcpu_sleep(struct vcpu *v)
@@ -201,10 +205,14 @@ void schedule(void)
     next = runq_pop(rq);
     if (!next)
         next = rq->idle;
+    bool contended = rq->head != NULL;
     if (next == prev) {
         spin_unlock_irqrestore(&rq->lock, f);
-        if (!is_idle_vcpu(next))
+        /* A time slice only matters when someone else is waiting. */
+        if (contended)
             timer_set(&rq->slice, t + SCHED_SLICE_NS);
+        else
+            timer_stop(&rq->slice);
         return;
     }
     if (!is_idle_vcpu(prev))
@@ -234,6 +242,9 @@ void schedule(void)
     }
     update_vcpu_system_time(next);
     vcpu_update_runstate_area(next);
-    timer_set(&rq->slice, t + SCHED_SLICE_NS);
+    if (contended)
+        timer_set(&rq->slice, t + SCHED_SLICE_NS);
+    else
+        timer_stop(&rq->slice);
     reset_stack_and_return_to_guest(&get_cpu_info()->guest_regs);
 }

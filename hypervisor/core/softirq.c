@@ -7,7 +7,12 @@
 #include "ipi.h"
 
 static void (*handlers[NR_SOFTIRQS])(void);
-static unsigned long pending[NR_CPUS];
+
+/* The pending bits live in each CPU's cpu_info, where the exit path looks. */
+static unsigned long *pending_of(unsigned int cpu)
+{
+    return &get_cpu_info_of(cpu)->softirq_pending;
+}
 
 void softirq_register(unsigned int nr, void (*fn)(void))
 {
@@ -16,31 +21,34 @@ void softirq_register(unsigned int nr, void (*fn)(void))
 
 void softirq_raise(unsigned int nr)
 {
-    __atomic_fetch_or(&pending[smp_processor_id()], 1ul << nr, __ATOMIC_SEQ_CST);
+    __atomic_fetch_or(&get_cpu_info()->softirq_pending, 1ul << nr, __ATOMIC_SEQ_CST);
 }
 
 void softirq_raise_on(unsigned int cpu, unsigned int nr)
 {
-    unsigned long old = __atomic_fetch_or(&pending[cpu], 1ul << nr, __ATOMIC_SEQ_CST);
+    unsigned long old = __atomic_fetch_or(pending_of(cpu), 1ul << nr, __ATOMIC_SEQ_CST);
     if (cpu != smp_processor_id() && !(old & (1ul << nr)))
         ipi_kick(cpu);
 }
 
 bool softirq_pending(void)
 {
-    return __atomic_load_n(&pending[smp_processor_id()], __ATOMIC_RELAXED) != 0;
+    return __atomic_load_n(&get_cpu_info()->softirq_pending, __ATOMIC_RELAXED) != 0;
 }
 
+/* One softirq at a time, lowest first: a handler may switch stacks and never
+ * return (schedule), and whatever else is pending stays pending. */
 void softirq_run(void)
 {
-    unsigned int cpu = smp_processor_id();
+    unsigned long *p = &get_cpu_info()->softirq_pending;
     unsigned long bits;
-    while ((bits = __atomic_exchange_n(&pending[cpu], 0, __ATOMIC_SEQ_CST)) != 0) {
+    while ((bits = __atomic_load_n(p, __ATOMIC_SEQ_CST)) != 0) {
+        unsigned int nr = (unsigned int)__builtin_ctzl(bits);
+        __atomic_fetch_and(p, ~(1ul << nr), __ATOMIC_SEQ_CST);
         u64 f = arch_irq_save();
         arch_irq_enable();
-        for (unsigned int nr = 0; nr < NR_SOFTIRQS; nr++)
-            if ((bits & (1ul << nr)) && handlers[nr])
-                handlers[nr]();
+        if (nr < NR_SOFTIRQS && handlers[nr])
+            handlers[nr]();
         arch_irq_restore(f);
     }
 }

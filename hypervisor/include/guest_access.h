@@ -27,9 +27,8 @@ static inline bool guest_range_ok(u64 va, u64 len)
     return end <= GUEST_LOW_END || va >= GUEST_HIGH_START;
 }
 
-/* Raw copies: the number of bytes NOT copied (0 = all). */
-size_t raw_copy_from_guest(void *dst, u64 src, size_t n);
-size_t raw_copy_to_guest(u64 dst, const void *src, size_t n);
+/* Raw copies (arch/guest_access.h): the number of bytes NOT copied (0 = all). */
+#include "arch/guest_access.h"
 
 static inline int copy_from_guest(void *dst, u64 src, size_t n)
 {

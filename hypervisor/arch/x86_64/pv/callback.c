@@ -5,6 +5,7 @@
  * physdev_op(set_iopl).  Addresses must be canonical (-EINVAL), as on Xen.
  */
 #include "arch/pv.h"
+#include "arch/pv_mode.h"
 #include "arch/cpu.h"
 #include "arch/desc.h"
 #include "domain.h"
@@ -157,12 +158,15 @@ long do_iret(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
     regs->rflags = (c.rflags & ~(u64)(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
     regs->rsp = c.rsp;
     regs->ss = c.ss | 3;
-    if (!(c.flags & VGCF_in_syscall)) {
-        regs->entry_vector &= ~(u32)ENTRY_SYSRET_OK;
-        regs->r11 = c.r11;
-        regs->rcx = c.rcx;
-    } else {
+    /* sysret loads the flat selectors: usable only when those are wanted. */
+    if ((c.flags & VGCF_in_syscall) && regs->cs == FLAT_USER_CS && regs->ss == FLAT_USER_SS) {
         regs->entry_vector |= ENTRY_SYSRET_OK;
+    } else {
+        regs->entry_vector &= ~(u32)ENTRY_SYSRET_OK;
+        if (!(c.flags & VGCF_in_syscall)) {
+            regs->r11 = c.r11;
+            regs->rcx = c.rcx;
+        }
     }
     v->vcpu_info->evtchn_upcall_mask = !(c.rflags & X86_EFLAGS_IF);
     return (long)c.rax;

@@ -44,13 +44,6 @@ void pv_load_cr3(struct vcpu *v)
     v->stats.as_switches++;
 }
 
-void toggle_guest_mode(struct vcpu *v)
-{
-    __asm__ volatile("swapgs" ::: "memory");
-    v->arch.kernel_mode = !v->arch.kernel_mode;
-    pv_load_cr3(v);
-}
-
 /* ---- CR4: the guest sees its own TSD/DE and the hardware's PAE/MCE/FXSR bits ---- */
 
 #define CR4_GUEST_BITS      (X86_CR4_TSD | X86_CR4_DE)

@@ -18,6 +18,7 @@
 #include "arch/asm-offsets.h"
 #include "arch/entry-macros.h"
 #include "arch/extable.h"
+#define NR_HYPERCALLS 64
 
 #define FLAT_USER_CS64  0xe033
 #define FLAT_USER_SS    0xe02b
@@ -33,30 +34,70 @@ syscall_entry:
         push    $FLAT_USER_CS64
         push    %rcx
         mov     (CPUINFO_scratch - CPUINFO_guest_regs - REGS_sizeof + 40)(%rsp), %rax
-        push    $0
-        movl    $0x100, 4(%rsp)                 /* ENTRY_SYSCALL */
+        sub     $8, %rsp
+        movl    $0x100, 4(%rsp)                 /* entry_vector: ENTRY_SYSRET_OK */
         SAVE_ALL
-        cld
         sti
+        /* The fast path: a hypercall from guest kernel mode, straight from the
+         * table (abi/hypercalls.list); arguments are still in rdi, rsi, rdx,
+         * r10, r8, the number in rax. */
+        mov     CPUINFO_curr_vcpu(%rsp), %rbx
+        cmpb    $0, VCPU_kernel_mode(%rbx)
+        je      .Lslow_syscall
+        cmpb    $0, hypercall_trace(%rip)
+        jne     .Lslow_syscall
+        incq    VCPU_hypercalls(%rbx)
+        cmp     $NR_HYPERCALLS, %rax
+        jae     .Lenosys
+        bt      %rax, hypercall_priv_mask(%rip)
+        jc      .Lslow_syscall
+        lea     hypercall_fns(%rip), %r11
+        mov     (%r11, %rax, 8), %rax
+        test    %rax, %rax
+        jz      .Lenosys
+        mov     %r10, %rcx
+        call    *%rax
+        mov     %rax, REGS_rax(%rsp)
+        jmp     return_to_guest
+.Lenosys:
+        movq    $-38, REGS_rax(%rsp)            /* -ENOSYS, as Xen */
+        jmp     return_to_guest
+.Lslow_syscall:
         mov     %rsp, %rdi
         call    do_guest_syscall
         /* fall through */
 
         .globl  return_to_guest
 return_to_guest:
-        /* %rsp = &cpu_info.guest_regs, interrupts in any state. */
-        mov     %rsp, %rdi
-        call    exit_to_guest                   /* returns with interrupts off */
-        test    %eax, %eax
-        jz      1f
+        /* %rsp = &cpu_info.guest_regs.  Leave at once when there is nothing to
+         * do (no softirq, no deliverable event); otherwise exit_to_guest does
+         * it and we look again. */
+        cli
+        cmpq    $0, CPUINFO_softirq_pending(%rsp)
+        jne     .Lexit_work
+        mov     CPUINFO_curr_vcpu(%rsp), %rax
+        mov     VCPU_vcpu_info(%rax), %rax
+        movzwl  (%rax), %eax                    /* upcall_pending | upcall_mask << 8 */
+        cmp     $1, %eax
+        je      .Lexit_work                     /* pending and not masked */
+        testb   $1, REGS_entry_vector + 1(%rsp) /* ENTRY_SYSRET_OK */
+        jz      .Liret
         mov     REGS_rip(%rsp), %rcx
-        mov     REGS_rflags(%rsp), %r11
-        mov     %rcx, REGS_rcx(%rsp)
-        mov     %r11, REGS_r11(%rsp)
+        mov     %rcx, %r11
+        sar     $47, %r11
+        inc     %r11
+        cmp     $1, %r11                        /* canonical: rip >> 47 is 0 or -1 */
+        ja      .Liret
         RESTORE_ALL
+        mov     8(%rsp), %rcx                   /* rip */
+        mov     24(%rsp), %r11                  /* rflags */
         mov     32(%rsp), %rsp                  /* guest %rsp; interrupts stay off */
         sysretq
-1:
+.Lexit_work:
+        mov     %rsp, %rdi
+        call    exit_to_guest
+        jmp     return_to_guest
+.Liret:
         RESTORE_ALL
         add     $8, %rsp
         .globl  iret_to_guest

@@ -14,6 +14,7 @@
  * (exit_to_guest: softirqs, then pending events through the event callback).
  */
 #include "arch/pv.h"
+#include "arch/pv_mode.h"
 #include "arch/cpu.h"
 #include "arch/desc.h"
 #include "arch/traps.h"
@@ -31,7 +32,7 @@ bool pv_bounce(struct vcpu *v, struct cpu_regs *regs, u64 eip, bool mask_events,
     struct vcpu_info *vi = v->vcpu_info;
     u64 cs = regs->cs, sp;
 
-    if (!eip) {
+    if (unlikely(!eip)) {
         domain_crash(v->domain, "bounce to a null handler");
         return false;
     }
@@ -47,22 +48,23 @@ bool pv_bounce(struct vcpu *v, struct cpu_regs *regs, u64 eip, bool mask_events,
     u8 saved_mask = vi->evtchn_upcall_mask;
     u64 rflags = (regs->rflags & ~(u64)(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
                  (saved_mask ? 0 : X86_EFLAGS_IF);
-    if (v->domain->arch.vm_assist & (1u << VMASST_TYPE_architectural_iopl))
+    if (unlikely(v->domain->arch.vm_assist & (1u << VMASST_TYPE_architectural_iopl)))
         rflags |= v->arch.iopl;
 
-    u64 frame[8];
-    unsigned int n = 0;
-    frame[n++] = regs->rcx;
-    frame[n++] = regs->r11;
-    if (has_ec)
-        frame[n++] = ec;
-    frame[n++] = regs->rip;
-    frame[n++] = (cs & 0xffff) | ((u64)saved_mask << 32);
-    frame[n++] = rflags;
-    frame[n++] = regs->rsp;
-    frame[n++] = regs->ss;
-    sp -= n * 8;
-    if (copy_to_guest(sp, frame, n * 8)) {
+    /* f[first..7] is the frame: with an error code it starts at f[0]. */
+    u64 f[8];
+    unsigned int first = has_ec ? 0 : 1;
+    f[first] = regs->rcx;
+    f[first + 1] = regs->r11;
+    f[2] = has_ec ? ec : f[2];
+    f[3] = regs->rip;
+    f[4] = (cs & 0xffff) | ((u64)saved_mask << 32);
+    f[5] = rflags;
+    f[6] = regs->rsp;
+    f[7] = regs->ss;
+    u64 len = (8 - first) * 8;
+    sp -= len;
+    if (unlikely(copy_to_guest(sp, &f[first], len))) {
         domain_crash(v->domain, "cannot write an exception frame on the guest kernel stack at %#llx",
                      (unsigned long long)sp);
         return false;
@@ -71,9 +73,8 @@ bool pv_bounce(struct vcpu *v, struct cpu_regs *regs, u64 eip, bool mask_events,
         vi->evtchn_upcall_mask = 1;
 
     regs->entry_vector |= ENTRY_SYSRET_OK;
-    regs->rflags &= ~(u64)(X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT |
-                           X86_EFLAGS_TF);
-    regs->rflags |= X86_EFLAGS_IF;
+    regs->rflags = (regs->rflags & ~(u64)(X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF |
+                                          X86_EFLAGS_NT | X86_EFLAGS_TF)) | X86_EFLAGS_IF;
     regs->ss = FLAT_KERNEL_SS;
     regs->rsp = sp;
     regs->cs = FLAT_KERNEL_CS;
@@ -209,27 +210,21 @@ void do_guest_syscall(struct cpu_regs *regs)
         regs->rflags &= ~(u64)X86_EFLAGS_DF;
 }
 
-/* Last work before returning to the guest; returns with interrupts disabled.
- * 1 = leave through sysretq. */
-int exit_to_guest(struct cpu_regs *regs)
+/* The exit path found work: run the softirqs (a switch to another vCPU does
+ * not come back here), then deliver pending events through the event
+ * callback.  return_to_guest looks again afterwards. */
+void exit_to_guest(struct cpu_regs *regs)
 {
-    for (;;) {
-        local_irq_disable();
-        if (softirq_pending()) {
-            softirq_run();
-            continue;
-        }
-        struct vcpu *v = current;
-        struct vcpu_info *vi = v->vcpu_info;
-        if (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask) {
-            local_irq_enable();
-            pv_bounce(v, regs, v->arch.event_callback, true, false, 0);
-            continue;
-        }
-        break;
+    if (softirq_pending()) {
+        softirq_run();
+        return;
     }
-    return (regs->entry_vector & ENTRY_SYSRET_OK) && is_canonical(regs->rip) &&
-           regs->cs == FLAT_USER_CS && regs->ss == FLAT_USER_SS;
+    struct vcpu *v = current;
+    struct vcpu_info *vi = v->vcpu_info;
+    if (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask) {
+        local_irq_enable();
+        pv_bounce(v, regs, v->arch.event_callback, true, false, 0);
+    }
 }
 
 /* iretq to the guest faulted: a selector of the guest's own making. */

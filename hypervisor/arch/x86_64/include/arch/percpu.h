@@ -23,7 +23,7 @@ struct cpu_info {
     struct percpu *pcpu;
     u64 syscall_scratch;                /* the syscall stub parks %rax here */
     struct vcpu *curr_vcpu;             /* "current" (domain.h) */
-    u64 pad;
+    unsigned long softirq_pending;      /* softirq.c; tested on every exit to a guest */
 };
 
 /* TSS.rsp0 (and the syscall stub's stack) = &guest_regs + 1 must be 16-byte aligned. */

@@ -43,7 +43,6 @@ void pv_inject_trap(struct cpu_regs *regs, unsigned int vec, bool has_ec, u32 ec
 void pv_inject_gp(struct cpu_regs *regs, u32 ec);
 void pv_inject_page_fault(struct cpu_regs *regs, u64 cr2, u32 ec);
 
-void toggle_guest_mode(struct vcpu *v);
 u64 guest_cr3_mfn(const struct vcpu *v);
 /* Load the vCPU's current page table into CR3 (mode switch, context switch). */
 void pv_load_cr3(struct vcpu *v);
