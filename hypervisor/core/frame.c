@@ -83,6 +83,8 @@ static void set_block_state(u64 m, unsigned int order, u8 state)
         frame_table[m + i].state = state;
         frame_table[m + i].flags = 0;
         frame_table[m + i].order = 0;
+        frame_table[m + i].count_info = 0;  /* no reference can be taken to it (pv/mm.c) */
+        frame_table[m + i].type_info = 0;
     }
 }
 

@@ -33,15 +33,7 @@
 #include "arch/desc.h"
 #include "arch/pv.h"
 #include "ipi.h"
-
-#define L1_FLAGS_ALLOWED_BASE (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | (7ull << 9) | \
-                               (0x3ffull << 52))    /* avail 9-11, avail-high 52-61 */
-#define LN_FLAGS_ALLOWED_BASE (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | (7ull << 9) | \
-                               (0x7ffull << 52))
-#define PTE_FLAGS_MASK        (~PTE_ADDR)
-
-static u64 l1_allowed(void) { return L1_FLAGS_ALLOWED_BASE | PTE_G | pte_nx_mask; }
-static u64 ln_allowed(void) { return LN_FLAGS_ALLOWED_BASE | pte_nx_mask; }
+#include "mm_fast.h"
 
 static bool guest_l4_slot(unsigned int slot)
 {
@@ -57,30 +49,10 @@ struct domain *page_get_owner(const struct page_info *pg)
 
 /* ---- general references ---- */
 
-bool get_page(struct page_info *pg, struct domain *d)
+/* Out of line: the last reference went, the frame goes back to the allocator. */
+void __noinline pv_free_domain_page(struct page_info *pg)
 {
-    if (!d || pg->state != PGS_DOMAIN || pg->owner != d->domain_id)
-        return false;
-    u64 x = __atomic_load_n(&pg->count_info, __ATOMIC_RELAXED);
-    do {
-        u64 c = x & PGC_count_mask;
-        if (c == 0 || c == PGC_count_mask)
-            return false;                /* being freed, or saturated */
-    } while (!__atomic_compare_exchange_n(&pg->count_info, &x, x + 1, false,
-                                          __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
-    if (pg->state != PGS_DOMAIN || pg->owner != d->domain_id) {
-        put_page(pg);
-        return false;
-    }
-    return true;
-}
-
-void put_page(struct page_info *pg)
-{
-    u64 x = __atomic_sub_fetch(&pg->count_info, 1, __ATOMIC_RELEASE);
-    if ((x & PGC_count_mask) != 0)
-        return;
-    /* Last reference: the domain has already dropped PGC_allocated. */
+    /* The domain has already dropped PGC_allocated. */
     struct domain *d = page_get_owner(pg);
     if (d) {
         u64 f = spin_lock_irqsave(&d->page_lock);
@@ -96,6 +68,16 @@ void put_page(struct page_info *pg)
     frames_free(page_to_mfn(pg), 0);
     if (d)
         domain_maybe_destroy(d);
+}
+
+bool get_page(struct page_info *pg, struct domain *d)
+{
+    return get_page_inl(pg, d);
+}
+
+void put_page(struct page_info *pg)
+{
+    put_page_inl(pg);
 }
 
 struct page_info *get_page_from_mfn(u64 mfn, struct domain *d)
@@ -156,42 +138,85 @@ static void flush_stale(struct page_info *pg, struct domain *d)
     pg->tlbflush_stamp = 0;
 }
 
-/* ---- validation of table entries ---- */
+/* ---- types ---- */
 
 static int validate_table(struct page_info *pg, u64 type);
 static void devalidate_table(struct page_info *pg, u64 type);
 
-static int get_page_from_l1e(struct domain *d, u64 *pe)
+/* Slow path: the frame takes a type at type count zero (a change, or a page
+ * table to validate again). */
+int __noinline pv_get_page_type_slow(struct page_info *pg, u64 type)
 {
-    u64 e = *pe;
-    if (e & ~PTE_ADDR & ~l1_allowed())
-        return -EINVAL;
-    u64 mfn = (e & PTE_ADDR) >> PAGE_SHIFT;
-    if (!mfn_valid(_mfn(mfn)))
-        return -EPERM;                      /* not RAM: no domain here maps MMIO */
-    struct page_info *pg = mfn_to_page(_mfn(mfn));
-    if (!get_page(pg, d))
-        return -EBUSY;
-    if ((e & PTE_W) && get_page_type(pg, PGT_writable_page) != 0) {
-        put_page(pg);
-        return -EBUSY;
+    u64 x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE), nx;
+    for (;;) {
+        u64 count = x & PGT_count_mask;
+        if (count == PGT_count_mask)
+            return -EINVAL;
+        if (count == 0) {
+            /* Free to take any type.  A page-table type needs (re)validation. */
+            nx = type | 1;
+            if ((x & PGT_type_mask) == type && (x & PGT_validated))
+                nx |= PGT_validated;
+            if (type == PGT_writable_page || type == PGT_none)
+                nx |= PGT_validated;
+        } else {
+            if ((x & PGT_type_mask) != type)
+                return -EINVAL;
+            if (!(x & PGT_validated))
+                return -EINVAL;           /* being validated: a recursive reference */
+            nx = x + 1;
+        }
+        if (__atomic_compare_exchange_n(&pg->type_info, &x, nx, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            break;
     }
-    /* Guest kernels run in ring 3: every mapping is a user mapping.  A global
-     * translation would survive the switch between the guest's kernel and
-     * user tables, so none is allowed. */
-    *pe = (e | PTE_U) & ~PTE_G;
+    if ((x & PGT_count_mask) == 0) {
+        if ((x & PGT_type_mask) != type || !(x & PGT_validated))
+            flush_stale(pg, page_get_owner(pg));
+        if (!(nx & PGT_validated)) {
+            int rc = type == PGT_seg_desc_page ? validate_seg_desc_page(pg)
+                                               : validate_table(pg, type);
+            if (rc) {
+                __atomic_store_n(&pg->type_info, PGT_none, __ATOMIC_RELEASE);
+                return rc;
+            }
+            __atomic_fetch_or(&pg->type_info, PGT_validated, __ATOMIC_RELEASE);
+        }
+    }
     return 0;
 }
 
-static void put_page_from_l1e(u64 e)
+void __noinline pv_put_page_type_slow(struct page_info *pg)
 {
-    if (!(e & PTE_P))
-        return;
-    struct page_info *pg = mfn_to_page(_mfn((e & PTE_ADDR) >> PAGE_SHIFT));
-    if (e & PTE_W)
-        put_page_type(pg);
-    put_page(pg);
+    u64 x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE), nx;
+    for (;;) {
+        u64 count = x & PGT_count_mask;
+        BUG_ON(count == 0);
+        nx = x - 1;
+        if (count == 1 && pgt_is_pagetable(x & PGT_type_mask))
+            nx &= ~PGT_validated;          /* keeps its type, loses its references */
+        if (__atomic_compare_exchange_n(&pg->type_info, &x, nx, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            break;
+    }
+    if ((x & PGT_count_mask) == 1) {
+        pg->tlbflush_stamp = rdtsc();
+        if (pgt_is_pagetable(x & PGT_type_mask) && (x & PGT_validated))
+            devalidate_table(pg, x & PGT_type_mask);
+    }
 }
+
+int get_page_type(struct page_info *pg, u64 type)
+{
+    return get_page_type_inl(pg, type);
+}
+
+void put_page_type(struct page_info *pg)
+{
+    put_page_type_inl(pg);
+}
+
+/* ---- validation of table entries ---- */
 
 static int get_page_from_lNe(struct domain *d, u64 *pe, unsigned int level)
 {
@@ -268,69 +293,6 @@ static void devalidate_table(struct page_info *pg, u64 type)
     }
 }
 
-/* ---- types ---- */
-
-int get_page_type(struct page_info *pg, u64 type)
-{
-    u64 x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE), nx;
-    for (;;) {
-        u64 count = x & PGT_count_mask;
-        if (count == PGT_count_mask)
-            return -EINVAL;
-        if (count == 0) {
-            /* Free to take any type.  A page-table type needs (re)validation. */
-            nx = type | 1;
-            if ((x & PGT_type_mask) == type && (x & PGT_validated))
-                nx |= PGT_validated;
-            if (type == PGT_writable_page || type == PGT_none)
-                nx |= PGT_validated;
-        } else {
-            if ((x & PGT_type_mask) != type)
-                return -EINVAL;
-            if (!(x & PGT_validated))
-                return -EINVAL;           /* being validated: a recursive reference */
-            nx = x + 1;
-        }
-        if (__atomic_compare_exchange_n(&pg->type_info, &x, nx, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-            break;
-    }
-    if ((x & PGT_count_mask) == 0) {
-        if ((x & PGT_type_mask) != type || !(x & PGT_validated))
-            flush_stale(pg, page_get_owner(pg));
-        if (!(nx & PGT_validated)) {
-            int rc = type == PGT_seg_desc_page ? validate_seg_desc_page(pg)
-                                               : validate_table(pg, type);
-            if (rc) {
-                __atomic_store_n(&pg->type_info, PGT_none, __ATOMIC_RELEASE);
-                return rc;
-            }
-            __atomic_fetch_or(&pg->type_info, PGT_validated, __ATOMIC_RELEASE);
-        }
-    }
-    return 0;
-}
-
-void put_page_type(struct page_info *pg)
-{
-    u64 x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE), nx;
-    for (;;) {
-        u64 count = x & PGT_count_mask;
-        BUG_ON(count == 0);
-        nx = x - 1;
-        if (count == 1 && pgt_is_pagetable(x & PGT_type_mask))
-            nx &= ~PGT_validated;          /* keeps its type, loses its references */
-        if (__atomic_compare_exchange_n(&pg->type_info, &x, nx, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-            break;
-    }
-    if ((x & PGT_count_mask) == 1) {
-        pg->tlbflush_stamp = rdtsc();
-        if (pgt_is_pagetable(x & PGT_type_mask) && (x & PGT_validated))
-            devalidate_table(pg, x & PGT_type_mask);
-    }
-}
-
 int get_page_and_type(struct page_info *pg, struct domain *d, u64 type)
 {
     if (!get_page(pg, d))
@@ -349,40 +311,11 @@ void put_page_and_type(struct page_info *pg)
 
 /* ---- entry updates of live tables ---- */
 
-/* Same frame and the same RW/P: only harmless flags change, no references move. */
-static bool same_refs(u64 o, u64 n)
-{
-    return ((o ^ n) & (PTE_ADDR | PTE_P | PTE_W)) == 0;
-}
-
-static u64 write_entry(u64 *pe, u64 n, bool preserve_ad)
-{
-    u64 o = __atomic_load_n(pe, __ATOMIC_RELAXED);
-    for (;;) {
-        u64 v = preserve_ad ? (n | (o & (PTE_A | PTE_D))) : n;
-        if (__atomic_compare_exchange_n(pe, &o, v, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-            return o;
-    }
-}
-
 int mod_l1_entry(struct domain *d, u64 *pl1e, u64 nl1e, bool preserve_ad)
 {
-    u64 ol1e = __atomic_load_n(pl1e, __ATOMIC_RELAXED);
-    if (nl1e & PTE_P) {
-        if (nl1e & ~PTE_ADDR & ~l1_allowed())
-            return -EINVAL;
-        if ((ol1e & PTE_P) && same_refs(ol1e, nl1e)) {
-            write_entry(pl1e, (nl1e | PTE_U) & ~PTE_G, preserve_ad);
-            return 0;
-        }
-        int rc = get_page_from_l1e(d, &nl1e);
-        if (rc)
-            return rc;
-    }
-    ol1e = write_entry(pl1e, nl1e, preserve_ad);
-    put_page_from_l1e(ol1e);
-    return 0;
+    return mod_l1_entry_inl(d, pl1e, nl1e, preserve_ad);
 }
+
 
 /*
  * ptwr: replace exactly `old` by `nl1e` in a live L1 entry, with validation.

@@ -21,6 +21,7 @@
 #include "mm.h"
 #include "panic.h"
 #include "percpu.h"
+#include "mm_fast.h"
 
 u64 *m2p_table;
 u64 m2p_entries;
@@ -156,12 +157,26 @@ long do_update_va_mapping(u64 va, u64 val, u64 flags, u64 a4, u64 a5)
 
 /* ---- mmu_update ---- */
 
-static long one_update(struct domain *d, u64 ptr, u64 val)
+/* The table page of the previous request, kept referenced across a batch. */
+struct pt_cache {
+    u64 mfn;
+    struct page_info *pg;
+};
+
+static void pt_cache_drop(struct pt_cache *c)
+{
+    if (c->pg)
+        put_page(c->pg);
+    c->pg = NULL;
+    c->mfn = ~0ull;
+}
+
+static long one_update(struct domain *d, u64 ptr, u64 val, struct pt_cache *c)
 {
     unsigned int cmd = ptr & 3;
     u64 mfn = ptr >> PAGE_SHIFT;
 
-    if (cmd == MMU_MACHPHYS_UPDATE) {
+    if (unlikely(cmd == MMU_MACHPHYS_UPDATE)) {
         struct page_info *pg = get_page_from_mfn(mfn, d);
         if (!pg)
             return -EINVAL;
@@ -169,33 +184,34 @@ static long one_update(struct domain *d, u64 ptr, u64 val)
         put_page(pg);
         return 0;
     }
-    if (cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD)
+    if (unlikely(cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD))
         return -ENOSYS;
-    if (ptr & 7 & ~3ull)
-        return -EINVAL;
-    struct page_info *pg = get_page_from_mfn(mfn, d);
-    if (!pg)
-        return -EINVAL;
+    if (mfn != c->mfn) {
+        pt_cache_drop(c);
+        c->pg = get_page_from_mfn(mfn, d);
+        if (!c->pg)
+            return -EINVAL;
+        c->mfn = mfn;
+    }
+    struct page_info *pg = c->pg;
     u64 *entry = (u64 *)((u8 *)mfn_to_virt(_mfn(mfn)) + (ptr & (PAGE_SIZE - 1) & ~7ull));
     unsigned int slot = (unsigned int)((ptr & (PAGE_SIZE - 1)) >> 3);
     u64 t = pg->type_info;
-    long rc;
-    if ((t & PGT_count_mask) && pgt_is_pagetable(t & PGT_type_mask) && (t & PGT_validated)) {
+    if (likely((t & PGT_count_mask) && pgt_is_pagetable(t & PGT_type_mask) && (t & PGT_validated))) {
         if ((t & PGT_type_mask) == PGT_l1_page_table)
-            rc = mod_l1_entry(d, entry, val, cmd == MMU_PT_UPDATE_PRESERVE_AD);
-        else
-            rc = mod_lN_entry(d, t & PGT_type_mask, entry, slot, val);
-    } else if (get_page_type(pg, PGT_writable_page) == 0) {
+            return mod_l1_entry_inl(d, entry, val, cmd == MMU_PT_UPDATE_PRESERVE_AD);
+        return mod_lN_entry(d, t & PGT_type_mask, entry, slot, val);
+    }
+    if (get_page_type(pg, PGT_writable_page) == 0) {
         /* Not a live page table: a plain write, as the guest could do itself. */
         __atomic_store_n(entry, val, __ATOMIC_RELEASE);
         put_page_type(pg);
-        rc = 0;
-    } else {
-        rc = -EINVAL;
+        return 0;
     }
-    put_page(pg);
-    return rc;
+    return -EINVAL;
 }
+
+#define MMU_CHUNK 32
 
 long do_mmu_update(u64 ureqs, u64 count, u64 pdone, u64 foreigndom, u64 a5)
 {
@@ -212,28 +228,46 @@ long do_mmu_update(u64 ureqs, u64 count, u64 pdone, u64 foreigndom, u64 a5)
     if ((domid_t)foreigndom != DOMID_SELF && (domid_t)foreigndom != d->domain_id)
         return -ESRCH;
 
+    struct mmu_update reqs[MMU_CHUNK];
+    struct pt_cache cache = { ~0ull, NULL };
     long rc = 0;
-    u64 i;
-    for (i = 0; i < count; i++) {
+    u64 i = 0;
+    while (i < count) {
         if (i && hypercall_preempt_check()) {
             u64 args[5] = { ureqs + i * sizeof(struct mmu_update),
                             (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom };
             u32 d32 = (u32)(done + i);
             if (pdone)
                 (void)copy_to_guest(pdone, &d32, sizeof(d32));
+            pt_cache_drop(&cache);
             return hypercall_create_continuation(__HYPERVISOR_mmu_update, 4, args);
         }
-        struct mmu_update req;
-        if (copy_from_guest(&req, ureqs + i * sizeof(req), sizeof(req))) {
+        u64 n = count - i < MMU_CHUNK ? count - i : MMU_CHUNK;
+        if (copy_from_guest(reqs, ureqs + i * sizeof(reqs[0]), n * sizeof(reqs[0]))) {
+            /* Find the first request that cannot be read: all before it are done. */
+            u64 ok = 0;
+            while (ok < n && !copy_from_guest(&reqs[ok], ureqs + (i + ok) * sizeof(reqs[0]),
+                                              sizeof(reqs[0])))
+                ok++;
+            n = ok;
             rc = -EFAULT;
-            break;
         }
         spin_lock(&d->mm_lock);
-        rc = one_update(d, req.ptr, req.val);
+        u64 j;
+        long r = 0;
+        for (j = 0; j < n; j++)
+            if ((r = one_update(d, reqs[j].ptr, reqs[j].val, &cache)) != 0)
+                break;
         spin_unlock(&d->mm_lock);
+        i += j;
+        if (r) {
+            rc = r;
+            break;
+        }
         if (rc)
             break;
     }
+    pt_cache_drop(&cache);
     if (pdone) {
         u32 d32 = (u32)(done + i);
         if (copy_to_guest(pdone, &d32, sizeof(d32)))
