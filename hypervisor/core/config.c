@@ -18,7 +18,7 @@
 #include "lib.h"
 
 enum cfg_kind { K_HYPERVISOR, K_IMAGE, K_DOMAIN };
-enum val_type { V_STRING, V_NAME, V_SIZE, V_UINT };
+enum val_type { V_STRING, V_NAME, V_SIZE, V_UINT, V_CPUS };
 
 struct key_desc {
     enum cfg_kind kind;
@@ -50,6 +50,10 @@ static const struct key_desc key_table[] = {
     NUM(K_DOMAIN, V_SIZE, cfg_domain, memory, MiB(1), GiB(1024), true, "memory size"),
     NUM(K_DOMAIN, V_UINT, cfg_domain, vcpus, 1, CFG_MAX_VCPUS, false, "number of vCPUs"),
     NAME(K_DOMAIN, cfg_domain, role, false, "guest or initial"),
+    NUM(K_DOMAIN, V_UINT, cfg_domain, weight, 1, 65535, false, "scheduling weight"),
+    NUM(K_DOMAIN, V_UINT, cfg_domain, cap, 0, 6400, false, "CPU cap in percent of one CPU"),
+    { K_DOMAIN, "cpus", V_CPUS, __builtin_offsetof(struct cfg_domain, cpus), 0, 0, 0, false,
+      "physical CPUs it may run on" },
 };
 
 static const char *const kind_names[] = { "hypervisor", "image", "domain" };
@@ -94,6 +98,40 @@ static bool valid_name(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!is_name_char(s[i]))
             return false;
+    return true;
+}
+
+bool config_parse_cpus(const char *s, u64 *out)
+{
+    u64 mask = 0;
+    size_t len = strlen(s), i = 0;
+    if (!len)
+        return false;
+    while (i < len) {
+        u64 lo, hi;
+        size_t n = parse_u64(s + i, len - i, &lo);
+        if (!n || (s[i] == '0' && i + 1 < len && (s[i + 1] == 'x' || s[i + 1] == 'X')))
+            return false;
+        i += n;
+        hi = lo;
+        if (i < len && s[i] == '-') {
+            i++;
+            n = parse_u64(s + i, len - i, &hi);
+            if (!n)
+                return false;
+            i += n;
+        }
+        if (lo > hi || hi > 63)
+            return false;
+        for (u64 c = lo; c <= hi; c++)
+            mask |= 1ull << c;
+        if (i < len) {
+            if (s[i] != ',' || i + 1 == len)
+                return false;
+            i++;
+        }
+    }
+    *out = mask;
     return true;
 }
 
@@ -143,6 +181,8 @@ static int end_section(struct parser *p)
             d->vcpus = 1;
         if (!d->role[0])
             strlcpy(d->role, "guest", sizeof(d->role));
+        if (!d->weight)
+            d->weight = 256;
         if (strcmp(d->role, "guest") && strcmp(d->role, "initial")) {
             p->line = p->section_line;
             return fail(p, "domain '%s': role '%s' is neither guest nor initial", d->name, d->role);
@@ -276,6 +316,16 @@ static int set_key(struct parser *p, const char *key, size_t klen, const char *v
         memcpy(dst, val, vlen);
         ((char *)dst)[vlen] = '\0';
         return 0;
+    case V_CPUS: {
+        char buf[128];
+        if (vlen == 0 || vlen >= sizeof(buf))
+            return fail(p, "%s: '%.*s' is not a CPU list", k->key, (int)vlen, val);
+        memcpy(buf, val, vlen);
+        buf[vlen] = '\0';
+        if (!config_parse_cpus(buf, (u64 *)dst))
+            return fail(p, "%s: '%s' is not a CPU list (like 0-3,5; CPUs 0 to 63)", k->key, buf);
+        return 0;
+    }
     case V_SIZE:
     case V_UINT: {
         char buf[32];

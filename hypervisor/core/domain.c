@@ -19,6 +19,7 @@
 #include "panic.h"
 #include "percpu.h"
 #include "sched.h"
+#include "time.h"
 #include "arch/mm.h"
 #include "arch/pv.h"
 
@@ -72,9 +73,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
         return NULL;
     v->vcpu_id = id;
     v->domain = d;
-    v->processor = (d->domain_id + id) % nr_cpus_online;
-    while (!percpu_area[v->processor])
-        v->processor = (v->processor + 1) % NR_CPUS;
+    v->processor = sched_place_vcpu(d->affinity);
     v->pause_flags = VPF_DOWN;
     v->arch.kernel_mode = true;
     if (id < XEN_LEGACY_MAX_VCPUS)
@@ -93,7 +92,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 }
 
 struct domain *domain_create(domid_t id, const char *name, bool privileged,
-                             u64 max_pages, unsigned int nr_vcpus)
+                             u64 max_pages, unsigned int nr_vcpus, const struct sched_params *sp)
 {
     if (id >= MAX_DOMAINS || domain_table[id] || nr_vcpus == 0 || nr_vcpus > MAX_VIRT_CPUS)
         return NULL;
@@ -105,6 +104,8 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
     d->is_privileged = privileged;
     d->state = DOM_BUILDING;
     d->max_pages = max_pages;
+    d->affinity = sp ? sp->affinity : 0;
+    sched_domain_init(d, sp ? sp->weight : 0, sp ? sp->cap : 0);
     spin_lock_init(&d->page_lock);
     spin_lock_init(&d->mm_lock);
     spin_lock_init(&d->watchdog_lock);
@@ -125,6 +126,11 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
     pg->count_info = PGC_allocated | 1;
     for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
+    /* Wall clock at system time zero (version even: stable). */
+    d->shared_info->wc_version = 2;
+    d->shared_info->wc_sec = (u32)boot_wallclock_sec;
+    d->shared_info->wc_sec_hi = (u32)(boot_wallclock_sec >> 32);
+    d->shared_info->wc_nsec = 0;
 
     d->max_vcpus = nr_vcpus;
     for (unsigned int i = 0; i < nr_vcpus; i++)
@@ -168,6 +174,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     for (unsigned int i = 0; i < NR_WATCHDOGS; i++)
         if (d->watchdog_inuse & (1u << i))
             timer_stop(&d->watchdog[i]);
+    timer_stop(&d->cap_timer);
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
         __atomic_fetch_or(&v->pause_flags, VPF_DYING, __ATOMIC_SEQ_CST);

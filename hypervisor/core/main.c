@@ -67,7 +67,15 @@ static void start_domains(struct tern_config *cfg, struct bundle *b)
                 .memory = cd->memory,
                 .vcpus = (unsigned int)cd->vcpus,
                 .cmdline = cd->cmdline,
+                .sched = { (u32)cd->weight, (u32)cd->cap, cd->cpus },
             };
+            u64 online = 0;
+            for (unsigned int c = 0; c < NR_CPUS; c++)
+                if (percpu_area[c] && (c == 0 || percpu_area[c]->online))
+                    online |= 1ull << c;
+            if (cd->cpus && !(cd->cpus & online))
+                fatal_input("%s:%u: domain '%s': cpus names no CPU of this machine (%u online)",
+                            BUNDLE_CONFIG_NAME, cd->line, cd->name, nr_cpus_online);
             in.kernel = bundle_image(b, cd->kernel, &in.kernel_size);
             if (cd->ramdisk[0])
                 in.ramdisk = bundle_image(b, cd->ramdisk, &in.ramdisk_size);
@@ -172,6 +180,7 @@ void start_tern(u32 magic, u32 info)
     cpu_init(this_cpu());
     softirq_register(SOFTIRQ_TIMER, timer_run_expired);
     time_init();
+    rtc_init();
 
     if (acpi_info.found)
         printk("ACPI: RSDP at %#llx (%s), %u CPU%s in the MADT\n",

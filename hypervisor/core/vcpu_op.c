@@ -141,6 +141,17 @@ long do_vcpu_op(u64 cmd, u64 vcpuid, u64 arg, u64 a4, u64 a5)
         return 0;
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(v, arg);
+    case VCPUOP_register_vcpu_time_memory_area: {
+        struct vcpu_register_time_memory_area a;
+        if (copy_from_guest(&a, arg, sizeof(a)))
+            return -EFAULT;
+        if (!guest_range_ok(a.addr.p, sizeof(struct vcpu_time_info)))
+            return -EFAULT;
+        v->time_area = a.addr.p;
+        if (v == current)
+            update_vcpu_system_time(v);
+        return 0;
+    }
     }
     return -ENOSYS;
 }

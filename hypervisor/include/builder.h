@@ -8,6 +8,7 @@
 #include "types.h"
 #include "config.h"
 #include "xen_abi.h"
+#include "domain.h"
 
 struct domain;
 
@@ -22,6 +23,7 @@ struct build_input {
     const void *ramdisk;                /* NULL if none */
     u64 ramdisk_size;
     const char *cmdline;
+    struct sched_params sched;
 };
 
 /* A running domain, or NULL with the reason in err (the domain is gone). */

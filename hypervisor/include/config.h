@@ -49,6 +49,9 @@ struct cfg_domain {
     u64 memory;                         /* bytes, a multiple of 4 KiB */
     u64 vcpus;
     char role[16];                      /* guest (default) or initial */
+    u64 weight;                         /* proportional share, 1..65535, default 256 */
+    u64 cap;                            /* percent of one CPU, 0 = no cap */
+    u64 cpus;                           /* affinity: bit n = physical CPU n; 0 = any */
     unsigned int line;
 };
 
@@ -65,6 +68,9 @@ int config_parse(const char *text, u64 len, const char *filename,
                  struct tern_config *cfg, char *err, size_t errlen);
 
 const struct cfg_image *config_find_image(const struct tern_config *cfg, const char *name);
+
+/* Parse a CPU list "0-3,5": bit n for CPU n (0..63); false if malformed. */
+bool config_parse_cpus(const char *s, u64 *out);
 
 /* Parse "256M", "1G", "4096", "64KiB": bytes; false if not a size. */
 bool config_parse_size(const char *s, u64 *out);

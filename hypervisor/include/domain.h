@@ -31,6 +31,7 @@ enum domain_state { DOM_BUILDING, DOM_RUNNING, DOM_SHUTDOWN, DOM_DEAD };
 #define VPF_BLOCKED     (1u << 0)       /* SCHEDOP_block / poll */
 #define VPF_DOWN        (1u << 1)       /* not brought up, or VCPUOP_down */
 #define VPF_DYING       (1u << 2)       /* its domain has ended */
+#define VPF_CAPPED      (1u << 3)       /* its domain used up its cap for this period */
 
 /* Per-vCPU counters the benchmarks read (entries into the hypervisor by cause). */
 struct vcpu_stats {
@@ -60,8 +61,11 @@ struct vcpu {
     volatile bool is_running;
     bool on_runq;
     struct vcpu *runq_next;
-    stime_t slice_start;
+    s64 vruntime;                       /* weighted ns run (sched.c) */
+    stime_t ran_since;
+    bool yielded;
     u64 runstate_area;                  /* guest VA of its vcpu_runstate_info, 0 = none */
+    u64 time_area;                      /* guest VA of a vcpu_time_info copy, 0 = none */
     struct vcpu_runstate_info runstate;
 
     volatile bool poll_active;          /* in SCHEDOP_poll */
@@ -103,6 +107,14 @@ struct domain {
     struct shared_info *shared_info;
     u64 shared_info_mfn;
 
+    /* Scheduling (sched.c). */
+    u32 weight, cap;
+    u64 affinity;                       /* bit n: may run on CPU n; 0 = any */
+    spinlock_t cap_lock;
+    s64 cap_used;
+    stime_t cap_period_end;
+    struct timer cap_timer;
+
     struct dom_console console;
     struct evtchn_domain *evtchn;
 #define NR_WATCHDOGS 2
@@ -118,8 +130,13 @@ static inline struct vcpu *current_vcpu(void) { return get_cpu_info()->curr_vcpu
 #define current current_vcpu()
 static inline bool is_idle_vcpu(const struct vcpu *v) { return v->domain == NULL; }
 
+struct sched_params {
+    u32 weight, cap;                    /* 0 = defaults (256, no cap) */
+    u64 affinity;                       /* 0 = any CPU */
+};
+
 struct domain *domain_create(domid_t id, const char *name, bool privileged,
-                             u64 max_pages, unsigned int nr_vcpus);
+                             u64 max_pages, unsigned int nr_vcpus, const struct sched_params *sp);
 struct domain *domain_get(domid_t id);      /* NULL if no such live domain */
 /* The domain ends: reason is a SHUTDOWN_* code. */
 void domain_shutdown(struct domain *d, unsigned int reason);

@@ -3,8 +3,9 @@
  *
  * Each physical CPU has a run queue of the runnable vCPUs placed on it
  * (vcpu->processor) and an idle vCPU.  schedule() (the SCHEDULE softirq)
- * picks the next vCPU round-robin; a time slice timer preempts the running
- * one.  A vCPU runs when its pause_flags are clear and its domain runs.
+ * picks the vCPU with the least weighted runtime (sched.c); a time slice
+ * preempts the running one when others wait.  A vCPU runs when its
+ * pause_flags are clear and its domain runs.
  */
 #ifndef TERN_SCHED_H
 #define TERN_SCHED_H
@@ -15,6 +16,9 @@
 
 void sched_init(void);                  /* BSP, after SMP bring-up */
 void sched_init_cpu(unsigned int cpu);  /* idle vCPU and run queue of a CPU */
+/* A CPU for a new vCPU within affinity (0 = any): the least loaded. */
+unsigned int sched_place_vcpu(u64 affinity);
+void sched_domain_init(struct domain *d, u32 weight, u32 cap);
 struct vcpu *idle_vcpu_of(unsigned int cpu);
 bool vcpu_runnable(const struct vcpu *v);
 /* v may have become runnable: queue it and kick its CPU. */

@@ -21,6 +21,8 @@ extern struct time_scale tsc_scale;
 extern const char *tsc_source;
 
 void time_init(void);
+void rtc_init(void);
+extern u64 boot_wallclock_sec;      /* wall clock at system time zero (rtc.c) */
 stime_t now(void);
 void udelay(u64 us);
 

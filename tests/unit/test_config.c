@@ -387,7 +387,7 @@ static void test_too_many_domains(void **state)
 static void test_unknown_key(void **state)
 {
     expect_error(IMG "[domain d]\nkernel = demo\nkernal = demo\n", 5,
-                 "unknown key 'kernal' in [domain] (known: kernel, ramdisk, cmdline, memory, vcpus, role)");
+                 "unknown key 'kernal' in [domain] (known: kernel, ramdisk, cmdline, memory, vcpus, role, weight, cap, cpus)");
     expect_error("[image x]\nkernel = k\n", 2, "unknown key 'kernel' in [image] (known: file)");
     expect_error("[hypervisor]\nmemory = 1M\n", 2, "unknown key 'memory' in [hypervisor] (known: cmdline)");
 }
@@ -403,6 +403,26 @@ static void test_role(void **state)
     expect_error(IMG "[domain a]\nkernel = demo\nmemory = 1M\nrole = initial\n"
                  "[domain b]\nkernel = demo\nmemory = 1M\nrole = initial\n", 7,
                  "domain 'b': only one domain can have role initial");
+}
+
+static void test_scheduling_keys(void **state)
+{
+    expect_ok(IMG "[domain a]\nkernel = demo\nmemory = 1M\ncpus = 0-2,5,63\nweight = 512\ncap = 50\n");
+    assert_int_equal(cfg.domains[0].cpus, 0x8000000000000027ull);
+    assert_int_equal(cfg.domains[0].weight, 512);
+    assert_int_equal(cfg.domains[0].cap, 50);
+    expect_ok(IMG "[domain a]\nkernel = demo\nmemory = 1M\n");
+    assert_int_equal(cfg.domains[0].weight, 256);
+    assert_int_equal(cfg.domains[0].cap, 0);
+    assert_int_equal(cfg.domains[0].cpus, 0);
+    const char *bad[] = { "3-1", "64", "1,", ",1", "1-", "a", "0x1", "1--2", "1 2" };
+    for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[200];
+        snprintf(text, sizeof(text), IMG "[domain a]\nkernel = demo\nmemory = 1M\ncpus = %s\n", bad[i]);
+        expect_error(text, 6, "is not a CPU list");
+    }
+    expect_error(IMG "[domain a]\nkernel = demo\nmemory = 1M\nweight = 0\n", 6, "weight: 0 is out of range");
+    expect_error(IMG "[domain a]\nkernel = demo\nmemory = 1M\ncap = 6401\n", 6, "cap: 6401 is out of range");
 }
 
 static void test_key_set_twice(void **state)
@@ -609,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_key_set_twice),
         cmocka_unit_test(test_role),
+        cmocka_unit_test(test_scheduling_keys),
         cmocka_unit_test(test_missing_required_key),
         cmocka_unit_test(test_unbalanced_quote),
         cmocka_unit_test(test_value_too_long),

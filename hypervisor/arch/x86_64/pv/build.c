@@ -212,7 +212,8 @@ struct domain *build_pv_domain(const struct build_input *in, char *err, size_t e
     if (plan(&e, nr_pages, in->ramdisk ? in->ramdisk_size : 0, in->privileged, &L, err, errlen))
         return NULL;
 
-    struct domain *d = domain_create(in->id, in->name, in->privileged, nr_pages, in->vcpus);
+    struct domain *d = domain_create(in->id, in->name, in->privileged, nr_pages, in->vcpus,
+                                     &in->sched);
     if (!d) {
         snprintf(err, errlen, "out of memory for the domain's structures");
         return NULL;
