@@ -13,6 +13,7 @@
 
 static evtchn_handler_t handlers[1024];
 u64 upcalls;
+void (*evtchn_upcall_hook)(void);
 
 void evtchn_set_handler(evtchn_port_t port, evtchn_handler_t fn)
 {
@@ -36,6 +37,8 @@ void evtchn_upcall(void)
 {
     vcpu_info_t *v = vcpu0();
     upcalls++;
+    if (evtchn_upcall_hook)
+        evtchn_upcall_hook();
     WRITE_ONCE(v->evtchn_upcall_pending, 0);
     unsigned long sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
     while (sel) {

@@ -52,6 +52,8 @@ static const struct key_desc key_table[] = {
     NAME(K_DOMAIN, cfg_domain, role, false, "guest or initial"),
     NUM(K_DOMAIN, V_UINT, cfg_domain, weight, 1, 65535, false, "scheduling weight"),
     NUM(K_DOMAIN, V_UINT, cfg_domain, cap, 0, 6400, false, "CPU cap in percent of one CPU"),
+    NUM(K_DOMAIN, V_UINT, cfg_domain, restarts, 0, 1000000, false,
+        "times the domain is built again when it reboots"),
     { K_DOMAIN, "cpus", V_CPUS, __builtin_offsetof(struct cfg_domain, cpus), 0, 0, 0, false,
       "physical CPUs it may run on" },
 };

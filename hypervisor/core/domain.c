@@ -26,6 +26,7 @@
 struct domain *domain_table[MAX_DOMAINS];
 static DEFINE_SPINLOCK(domlist_lock);
 static unsigned int nr_alive;
+static unsigned int nr_restarting;      /* ended, to be built again: not gone */
 static bool any_unclean;
 
 static const char *const shutdown_names[] = {
@@ -34,12 +35,56 @@ static const char *const shutdown_names[] = {
     [SHUTDOWN_watchdog] = "watchdog", [SHUTDOWN_soft_reset] = "soft reset",
 };
 
-struct domain *domain_get(domid_t id)
+struct domain *get_domain_by_id(domid_t id)
 {
     if (id >= MAX_DOMAINS)
         return NULL;
+    u64 f = spin_lock_irqsave(&domlist_lock);
     struct domain *d = domain_table[id];
-    return d && d->state != DOM_DEAD ? d : NULL;
+    if (d && d->state != DOM_DEAD && d->state != DOM_BUILDING)
+        __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_ACQUIRE);
+    else
+        d = NULL;
+    spin_unlock_irqrestore(&domlist_lock, f);
+    return d;
+}
+
+void get_domain(struct domain *d)
+{
+    __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_ACQUIRE);
+}
+
+static void free_domain(struct domain *d)
+{
+    for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+        struct vcpu *v = d->vcpu[i];
+        if (!v)
+            continue;
+        if (i >= XEN_LEGACY_MAX_VCPUS && !v->vcpu_info_mfn)
+            xfree(v->vcpu_info);        /* NULL once it lived in a guest frame */
+        xfree(v);
+    }
+    xfree(d->evtchn);
+    xfree(d);
+}
+
+void put_domain(struct domain *d)
+{
+    if (__atomic_sub_fetch(&d->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+        free_domain(d);
+}
+
+/* A dead domain's last frame is back: its id is free again and its structure
+ * goes with its last reference.  Once only, whoever gets here first. */
+void domain_release(struct domain *d)
+{
+    if (__atomic_exchange_n(&d->released, true, __ATOMIC_SEQ_CST))
+        return;
+    u64 f = spin_lock_irqsave(&domlist_lock);
+    if (domain_table[d->domain_id] == d)
+        domain_table[d->domain_id] = NULL;
+    spin_unlock_irqrestore(&domlist_lock, f);
+    put_domain(d);
 }
 
 unsigned int domains_alive(void)
@@ -100,10 +145,12 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
     if (!d)
         return NULL;
     d->domain_id = id;
+    d->refcnt = 1;
     strlcpy(d->name, name, sizeof(d->name));
     d->is_privileged = privileged;
     d->state = DOM_BUILDING;
     d->max_pages = max_pages;
+    d->cfg_index = -1;
     d->affinity = sp ? sp->affinity : 0;
     sched_domain_init(d, sp ? sp->weight : 0, sp ? sp->cap : 0);
     spin_lock_init(&d->page_lock);
@@ -147,15 +194,9 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
 
 fail:
     printk("Tern: out of memory creating domain %s\n", name);
-    for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
-        if (d->vcpu[i]) {
-            if (i >= XEN_LEGACY_MAX_VCPUS)
-                xfree(d->vcpu[i]->vcpu_info);
-            xfree(d->vcpu[i]);
-        }
     if (d->shared_info)
         frames_free(_mfn(d->shared_info_mfn), 0);
-    xfree(d);
+    free_domain(d);
     return NULL;
 }
 
@@ -227,6 +268,25 @@ void domain_relinquish_memory(struct domain *d)
         put_page(si);
 }
 
+static void all_domains_ended(void)
+{
+    printk("Tern: all domains have ended%s\n", any_unclean ? " (not all cleanly)" : "");
+    machine_exit(any_unclean ? HV_EXIT_DOMAIN_FAILED : HV_EXIT_OK);
+}
+
+/* A restart is over: the domain runs again (or could not be built). */
+void domain_restart_done(bool built)
+{
+    if (!built)
+        any_unclean = true;
+    u64 f = spin_lock_irqsave(&domlist_lock);
+    nr_restarting--;
+    bool all_gone = nr_alive == 0 && nr_restarting == 0;
+    spin_unlock_irqrestore(&domlist_lock, f);
+    if (all_gone)
+        all_domains_ended();
+}
+
 void domain_destroy_unstarted(struct domain *d)
 {
     d->state = DOM_SHUTDOWN;
@@ -237,6 +297,8 @@ void domain_destroy_unstarted(struct domain *d)
     u64 f = spin_lock_irqsave(&domlist_lock);
     nr_alive--;
     spin_unlock_irqrestore(&domlist_lock, f);
+    if (READ_ONCE(d->tot_pages) == 0)
+        domain_release(d);
 }
 
 void domain_maybe_destroy(struct domain *d)
@@ -270,18 +332,34 @@ void domain_maybe_destroy(struct domain *d)
     domain_relinquish_memory(d);
     d->state = DOM_DEAD;
     if (d->tot_pages == 0)
-        printk("Tern: domain %u (%s): all %llu frames returned, %llu frames free\n",
-               d->domain_id, d->name, (unsigned long long)pages,
-               (unsigned long long)frames_free_count());
+        printk("Tern: domain %u (%s): all %llu frames returned, %llu frames free, "
+               "heap %llu bytes\n", d->domain_id, d->name, (unsigned long long)pages,
+               (unsigned long long)frames_free_count(), (unsigned long long)heap_bytes_in_use());
     else
         printk("Tern: domain %u (%s): %llu pages still referenced from elsewhere\n",
                d->domain_id, d->name, (unsigned long long)d->tot_pages);
 
+    /* Built again (same id) on a reboot it is allowed, once its frames are all
+     * back: a frame still referenced keeps the id. */
+    bool want = !d->crashed && d->shutdown_code == SHUTDOWN_reboot && d->cfg_index >= 0 &&
+                d->restarts_done < d->restarts_allowed;
+    bool restart = want && READ_ONCE(d->tot_pages) == 0;
+    if (want && !restart)
+        printk("Tern: domain %u (%s) not restarted: frames still referenced\n", d->domain_id,
+               d->name);
+    int cfg_index = d->cfg_index;
+    domid_t id = d->domain_id;
+    u64 next = d->restarts_done + 1, allowed = d->restarts_allowed;
     u64 f = spin_lock_irqsave(&domlist_lock);
-    unsigned int left = --nr_alive;
+    nr_alive--;
+    if (restart)
+        nr_restarting++;
+    bool all_gone = nr_alive == 0 && nr_restarting == 0;
     spin_unlock_irqrestore(&domlist_lock, f);
-    if (left == 0) {
-        printk("Tern: all domains have ended%s\n", any_unclean ? " (not all cleanly)" : "");
-        machine_exit(any_unclean ? HV_EXIT_DOMAIN_FAILED : HV_EXIT_OK);
-    }
+    if (READ_ONCE(d->tot_pages) == 0)
+        domain_release(d);              /* d may be gone from here on */
+    if (restart)
+        domain_request_restart(cfg_index, id, next, allowed);
+    if (all_gone)
+        all_domains_ended();
 }

@@ -177,12 +177,15 @@ int evtchn_alloc_hv_port(struct domain *d, evtchn_hv_handler_t fn)
 
 /* ---- operations ---- */
 
+/* The domain an operation names, with a reference (put_domain). */
 static struct domain *domain_of(domid_t id)
 {
     struct domain *cur = current->domain;
-    if (id == DOMID_SELF || id == cur->domain_id)
+    if (id == DOMID_SELF || id == cur->domain_id) {
+        get_domain(cur);
         return cur;
-    return domain_get(id);
+    }
+    return get_domain_by_id(id);
 }
 
 static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
@@ -191,8 +194,10 @@ static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
     struct domain *d = domain_of(a->dom);
     if (!d)
         return -ESRCH;
-    if (d != cur && !cur->is_privileged)
+    if (d != cur && !cur->is_privileged) {
+        put_domain(d);
         return -EPERM;
+    }
     domid_t remote = a->remote_dom == DOMID_SELF ? cur->domain_id : a->remote_dom;
     u64 f = spin_lock_irqsave(&d->evtchn->lock);
     int p = get_free_port(d);
@@ -203,6 +208,7 @@ static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
         a->port = (evtchn_port_t)p;
     }
     spin_unlock_irqrestore(&d->evtchn->lock, f);
+    put_domain(d);
     return p < 0 ? p : 0;
 }
 
@@ -233,6 +239,7 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
         b->local_port = (evtchn_port_t)lp;
     }
     unlock_two(ld, rd, fl, fr);
+    put_domain(rd);
     if (!rc)
         set_pending(ld, ld->vcpu[0], b->local_port);   /* as Xen: the new port starts pending */
     return rc;
@@ -299,7 +306,9 @@ static long evtchn_close_port(struct domain *d1, u64 port, bool guest)
         domid_t rid = c->u.interdomain.dom;
         u16 rport = c->u.interdomain.port;
         spin_unlock_irqrestore(&d1->evtchn->lock, f);
-        struct domain *d2 = domain_table[rid];
+        struct domain *d2 = rid == d1->domain_id ? d1 : get_domain_by_id(rid);
+        if (d2 == d1)
+            get_domain(d1);
         if (!d2) {
             f = spin_lock_irqsave(&d1->evtchn->lock);
             memset(c, 0, sizeof(*c));
@@ -320,6 +329,7 @@ static long evtchn_close_port(struct domain *d1, u64 port, bool guest)
             rc = -EINVAL;
         }
         unlock_two(d1, d2, fa, fb);
+        put_domain(d2);
         return rc;
     }
     if (state == ECS_VIRQ) {
@@ -341,9 +351,11 @@ static long evtchn_send(struct domain *d, u64 port)
     spin_unlock_irqrestore(&d->evtchn->lock, f);
     switch (snap.state) {
     case ECS_INTERDOMAIN: {
-        struct domain *rd = domain_get(snap.u.interdomain.dom);
-        if (rd)
+        struct domain *rd = get_domain_by_id(snap.u.interdomain.dom);
+        if (rd) {
             evtchn_set_pending_port(rd, snap.u.interdomain.port);
+            put_domain(rd);
+        }
         return 0;
     }
     case ECS_IPI:
@@ -364,11 +376,11 @@ static long evtchn_status(struct evtchn_status *s)
     struct domain *d = domain_of(s->dom);
     if (!d)
         return -ESRCH;
-    if (d != cur && !cur->is_privileged)
-        return -EPERM;
     struct evtchn *c = port_of(d, s->port);
-    if (!c)
-        return -EINVAL;
+    if ((d != cur && !cur->is_privileged) || !c) {
+        put_domain(d);
+        return d != cur && !cur->is_privileged ? -EPERM : -EINVAL;
+    }
     u64 f = spin_lock_irqsave(&d->evtchn->lock);
     memset(&s->u, 0, sizeof(s->u));
     s->vcpu = c->notify_vcpu;
@@ -402,6 +414,7 @@ static long evtchn_status(struct evtchn_status *s)
         break;
     }
     spin_unlock_irqrestore(&d->evtchn->lock, f);
+    put_domain(d);
     return 0;
 }
 
@@ -455,11 +468,14 @@ static long evtchn_reset(domid_t dom)
     struct domain *d = domain_of(dom);
     if (!d)
         return -ESRCH;
-    if (d != cur && !cur->is_privileged)
+    if (d != cur && !cur->is_privileged) {
+        put_domain(d);
         return -EPERM;
+    }
     for (unsigned int p = 1; p < EVTCHN_NR_PORTS; p++)
         if (d->evtchn->port[p].state != ECS_FREE && d->evtchn->port[p].state != ECS_HV)
             evtchn_close_port(d, p, true);
+    put_domain(d);
     return 0;
 }
 

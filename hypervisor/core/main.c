@@ -49,39 +49,99 @@ static const void *bundle_image(struct bundle *b, const char *name, u64 *size)
     return e.data;
 }
 
+static struct tern_config *sys_cfg;
+static struct bundle sys_bundle;
+
+/* Build [domain] number i of the config as domain id; false with err set. */
+static bool build_from_config(unsigned int i, domid_t id, u64 restarts_done, char *err,
+                              size_t errlen)
+{
+    const struct cfg_domain *cd = &sys_cfg->domains[i];
+    struct build_input in = {
+        .name = cd->name,
+        .id = id,
+        .privileged = !strcmp(cd->role, "initial"),
+        .memory = cd->memory,
+        .vcpus = (unsigned int)cd->vcpus,
+        .cmdline = cd->cmdline,
+        .sched = { (u32)cd->weight, (u32)cd->cap, cd->cpus },
+        .cfg_index = (int)i,
+        .restarts_done = restarts_done,
+        .restarts_allowed = cd->restarts,
+    };
+    in.kernel = bundle_image(&sys_bundle, cd->kernel, &in.kernel_size);
+    if (cd->ramdisk[0])
+        in.ramdisk = bundle_image(&sys_bundle, cd->ramdisk, &in.ramdisk_size);
+    return build_pv_domain(&in, err, errlen) != NULL;
+}
+
 /* The initial domain (role = initial) gets id 0, the others 1, 2, ... in order. */
-static void start_domains(struct tern_config *cfg, struct bundle *b)
+static void start_domains(void)
 {
     domid_t next_id = 1;
     static char err[256];
+    u64 online = 0;
+    for (unsigned int c = 0; c < NR_CPUS; c++)
+        if (percpu_area[c] && (c == 0 || percpu_area[c]->online))
+            online |= 1ull << c;
     for (unsigned int pass = 0; pass < 2; pass++) {
-        for (unsigned int i = 0; i < cfg->nr_domains; i++) {
-            const struct cfg_domain *cd = &cfg->domains[i];
+        for (unsigned int i = 0; i < sys_cfg->nr_domains; i++) {
+            const struct cfg_domain *cd = &sys_cfg->domains[i];
             bool initial = !strcmp(cd->role, "initial");
             if (initial != (pass == 0))
                 continue;
-            struct build_input in = {
-                .name = cd->name,
-                .id = initial ? 0 : next_id++,
-                .privileged = initial,
-                .memory = cd->memory,
-                .vcpus = (unsigned int)cd->vcpus,
-                .cmdline = cd->cmdline,
-                .sched = { (u32)cd->weight, (u32)cd->cap, cd->cpus },
-            };
-            u64 online = 0;
-            for (unsigned int c = 0; c < NR_CPUS; c++)
-                if (percpu_area[c] && (c == 0 || percpu_area[c]->online))
-                    online |= 1ull << c;
             if (cd->cpus && !(cd->cpus & online))
                 fatal_input("%s:%u: domain '%s': cpus names no CPU of this machine (%u online)",
                             BUNDLE_CONFIG_NAME, cd->line, cd->name, nr_cpus_online);
-            in.kernel = bundle_image(b, cd->kernel, &in.kernel_size);
-            if (cd->ramdisk[0])
-                in.ramdisk = bundle_image(b, cd->ramdisk, &in.ramdisk_size);
-            if (!build_pv_domain(&in, err, sizeof(err)))
+            if (!build_from_config(i, initial ? 0 : next_id++, 0, err, sizeof(err)))
                 fatal_input("%s:%u: domain '%s': %s", BUNDLE_CONFIG_NAME, cd->line, cd->name, err);
         }
+    }
+}
+
+/* ---- restarts: a domain that reboots is built again from its config entry,
+ * on CPU 0 in a softirq (domain_maybe_destroy may run anywhere). ---- */
+
+struct restart_req {
+    int cfg_index;
+    domid_t id;
+    u64 restarts_done, restarts_allowed;
+};
+static struct restart_req restart_queue[MAX_DOMAINS];
+static unsigned int restart_head, restart_count;
+static DEFINE_SPINLOCK(restart_lock);
+
+void domain_request_restart(int cfg_index, domid_t id, u64 restarts_done, u64 restarts_allowed)
+{
+    u64 f = spin_lock_irqsave(&restart_lock);
+    /* One per live domain id at most: the queue cannot overflow. */
+    restart_queue[(restart_head + restart_count++) % MAX_DOMAINS] =
+        (struct restart_req){ cfg_index, id, restarts_done, restarts_allowed };
+    spin_unlock_irqrestore(&restart_lock, f);
+    softirq_raise_on(0, SOFTIRQ_BUILD);
+}
+
+static void run_restarts(void)
+{
+    static char err[256];
+    for (;;) {
+        u64 f = spin_lock_irqsave(&restart_lock);
+        if (!restart_count) {
+            spin_unlock_irqrestore(&restart_lock, f);
+            return;
+        }
+        struct restart_req r = restart_queue[restart_head];
+        restart_head = (restart_head + 1) % MAX_DOMAINS;
+        restart_count--;
+        spin_unlock_irqrestore(&restart_lock, f);
+        const char *name = sys_cfg->domains[r.cfg_index].name;
+        printk("Tern: restarting domain %u (%s), restart %llu of %llu\n", r.id, name,
+               (unsigned long long)r.restarts_done, (unsigned long long)r.restarts_allowed);
+        bool ok = build_from_config((unsigned int)r.cfg_index, r.id, r.restarts_done, err,
+                                    sizeof(err));
+        if (!ok)
+            printk("Tern: domain %u (%s) could not be restarted: %s\n", r.id, name, err);
+        domain_restart_done(ok);
     }
 }
 
@@ -199,8 +259,7 @@ void start_tern(u32 magic, u32 info)
             sched_init_cpu(cpu);
     __asm__ volatile("sti");
 
-    struct bundle bundle;
-    struct tern_config *cfg = load_config(&boot_info, &bundle);
+    struct tern_config *cfg = sys_cfg = load_config(&boot_info, &sys_bundle);
     if (cfg->hv_cmdline[0]) {
         size_t l = strlen(hv_cmdline);
         snprintf(hv_cmdline + l, sizeof(hv_cmdline) - l, "%s%s", l ? " " : "", cfg->hv_cmdline);
@@ -213,6 +272,7 @@ void start_tern(u32 magic, u32 info)
         printk("Tern: no domains to run; powering off\n");
         machine_exit(HV_EXIT_OK);
     }
-    start_domains(cfg, &bundle);
+    softirq_register(SOFTIRQ_BUILD, run_restarts);
+    start_domains();
     cpu_idle_loop();
 }

@@ -29,13 +29,15 @@ static struct domain *target_domain(u64 arg, long *err)
         return NULL;
     }
     struct domain *cur = current->domain;
-    if (id == DOMID_SELF || id == cur->domain_id)
+    if (id == DOMID_SELF || id == cur->domain_id) {
+        get_domain(cur);
         return cur;
+    }
     if (!cur->is_privileged) {
         *err = -EPERM;
         return NULL;
     }
-    struct domain *d = domain_get(id);
+    struct domain *d = get_domain_by_id(id);
     if (!d)
         *err = -ESRCH;
     return d;
@@ -55,8 +57,10 @@ long do_memory_op(u64 cmd, u64 arg, u64 a3, u64 a4, u64 a5)
         struct domain *t = target_domain(arg, &err);
         if (!t)
             return err;
-        return (long)((cmd & MEMOP_CMD_MASK) == XENMEM_current_reservation ? t->tot_pages
-                                                                         : t->max_pages);
+        long n = (long)((cmd & MEMOP_CMD_MASK) == XENMEM_current_reservation ? t->tot_pages
+                                                                           : t->max_pages);
+        put_domain(t);
+        return n;
     }
     case XENMEM_machphys_mapping: {
         struct xen_machphys_mapping m = {

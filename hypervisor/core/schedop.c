@@ -199,12 +199,13 @@ long do_sched_op(u64 cmd, u64 arg, u64 a3, u64 a4, u64 a5)
             return -EFAULT;
         if (!d->is_privileged)
             return -EPERM;
-        struct domain *t = domain_get(r.domain_id);
-        if (!t)
-            return -ESRCH;
         if (r.reason > SHUTDOWN_MAX)
             return -EINVAL;
+        struct domain *t = get_domain_by_id(r.domain_id);
+        if (!t)
+            return -ESRCH;
         domain_shutdown(t, r.reason);
+        put_domain(t);
         return 0;
     }
     }

@@ -65,6 +65,10 @@ void timer_stop(struct timer *t)
     if (t->active)
         dequeue(q, t);
     spin_unlock_irqrestore(&q->lock, f);
+    /* Its function may be running on its CPU: wait, so that what it uses can go. */
+    if (t->cpu != smp_processor_id())
+        while (__atomic_load_n(&q->running, __ATOMIC_ACQUIRE) == t)
+            arch_cpu_relax();
 }
 
 void timer_run_expired(void)
@@ -76,9 +80,11 @@ void timer_run_expired(void)
         if (!t || t->expires > now())
             break;
         dequeue(q, t);
+        __atomic_store_n(&q->running, t, __ATOMIC_RELEASE);
         spin_unlock_irqrestore(&q->lock, f);
         t->fn(t->data);
         f = spin_lock_irqsave(&q->lock);
+        __atomic_store_n(&q->running, NULL, __ATOMIC_RELEASE);
     }
     arch_timer_program(q->head ? q->head->expires : 0);
     spin_unlock_irqrestore(&q->lock, f);

@@ -5,6 +5,7 @@
  * interrupts on or off, before and after the rest of the machine is set up.
  */
 #include "serial.h"
+#include "time.h"
 #include "arch/cpu.h"
 
 #define COM1    0x3f8
@@ -35,12 +36,27 @@ void serial_init(void)
     present = inb(COM1 + LSR) != 0xff;
 }
 
+/* A real UART drains at line speed whatever is attached; a virtual one waits
+ * for its backend (a full pipe on the host).  Either way the character must
+ * not be lost: wait up to a second for room.  A UART that stays full that
+ * long is written to without waiting until it shows room again (a dead line
+ * must not slow every printk by a second). */
 void serial_putc(char c)
 {
+    static bool stuck;
     if (!present)
         return;
-    for (unsigned int spins = 0; !(inb(COM1 + LSR) & LSR_THRE) && spins < 100000; spins++)
-        cpu_relax();
+    if (inb(COM1 + LSR) & LSR_THRE) {
+        stuck = false;
+    } else if (!stuck) {
+        u64 khz = tsc_khz ? tsc_khz : 4000000;      /* before calibration: a fast CPU */
+        u64 deadline = rdtsc() + khz * 1000;
+        while (!(inb(COM1 + LSR) & LSR_THRE))
+            if (rdtsc() > deadline) {
+                stuck = true;
+                break;
+            }
+    }
     outb(COM1 + THR, (u8)c);
 }
 

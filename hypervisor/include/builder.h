@@ -24,6 +24,8 @@ struct build_input {
     u64 ramdisk_size;
     const char *cmdline;
     struct sched_params sched;
+    int cfg_index;                      /* its [domain] in the system config */
+    u64 restarts_done, restarts_allowed;
 };
 
 /* A running domain, or NULL with the reason in err (the domain is gone). */

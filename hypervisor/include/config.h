@@ -52,6 +52,7 @@ struct cfg_domain {
     u64 weight;                         /* proportional share, 1..65535, default 256 */
     u64 cap;                            /* percent of one CPU, 0 = no cap */
     u64 cpus;                           /* affinity: bit n = physical CPU n; 0 = any */
+    u64 restarts;                       /* times a domain ending with reboot is built again */
     unsigned int line;
 };
 

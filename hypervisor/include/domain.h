@@ -94,6 +94,10 @@ struct domain {
     unsigned int shutdown_code;         /* SHUTDOWN_* */
     bool crashed;                       /* ended by the hypervisor (domain_crash) */
     bool destroying;
+    u32 refcnt;                         /* 1 until dead with no frames, plus get_domain()s */
+    bool released;                      /* that first reference dropped, its id free */
+    int cfg_index;                      /* its [domain] in the system config, -1 = none */
+    u64 restarts_done, restarts_allowed;
 
     spinlock_t page_lock;               /* page_list, tot_pages */
     spinlock_t mm_lock;                 /* page-table validation of its frames */
@@ -137,11 +141,23 @@ struct sched_params {
 
 struct domain *domain_create(domid_t id, const char *name, bool privileged,
                              u64 max_pages, unsigned int nr_vcpus, const struct sched_params *sp);
-struct domain *domain_get(domid_t id);      /* NULL if no such live domain */
+/* A live domain by id, with a reference (put_domain when done); NULL if none.
+ * A domain's structure is freed when it is dead and its last reference goes. */
+struct domain *get_domain_by_id(domid_t id);
+void get_domain(struct domain *d);
+void put_domain(struct domain *d);
 /* The domain ends: reason is a SHUTDOWN_* code. */
 void domain_shutdown(struct domain *d, unsigned int reason);
 /* The hypervisor ends a misbehaving domain (never the hypervisor). */
 void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+/* main.c: build the domain of [domain] number cfg_index of the system config
+ * again, with id id, for the restarts_done'th time of restarts_allowed. */
+void domain_request_restart(int cfg_index, domid_t id, u64 restarts_done, u64 restarts_allowed);
+/* The restart main.c was asked for is over; built: the domain runs again. */
+void domain_restart_done(bool built);
+/* A dead domain has no frames left: free its id (pv_free_domain_page). */
+void domain_release(struct domain *d);
+
 /* Undo domain_create for a domain that never ran (a failed build). */
 void domain_destroy_unstarted(struct domain *d);
 /* Called when a dying domain's last vCPU has left its CPU. */
@@ -157,6 +173,7 @@ void console_flush_domain(struct domain *d);
 void console_dump_tail(struct domain *d);
 /* Arch: drop what a vCPU holds (page tables, GDT); load a guest context. */
 void pv_vcpu_destroy(struct vcpu *v);
+void pv_fpu_forget(struct vcpu *v);
 long pv_vcpu_initialise(struct vcpu *v, u64 guest_ctx);
 
 /* Give frames to / take them from a domain (PGS_DOMAIN, owner). */

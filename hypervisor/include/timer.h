@@ -23,10 +23,13 @@ struct timer {
 struct timer_queue {
     spinlock_t lock;
     struct timer *head;             /* sorted by expires */
+    struct timer *running;          /* whose function runs right now */
 };
 
 void timer_init(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
 void timer_set(struct timer *t, stime_t expires);
+/* Stop t; once it returns, t's function is not running anywhere (unless the
+ * caller is that function). */
 void timer_stop(struct timer *t);
 /* Run this CPU's expired timers and reprogram the hardware (softirq). */
 void timer_run_expired(void);

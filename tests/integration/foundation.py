@@ -122,7 +122,7 @@ TESTS += [
     bad("bundle-garbage", bundle_garbage, "garbage.cpio", r"bundle corrupt"),
     bad("bundle-without-config", bundle_no_cfg, "no-cfg.cpio", r"the boot bundle has no tern\.cfg"),
     bad("config-error", bundle_bad_cfg, "bad-cfg.cpio",
-        r"tern\.cfg:6: unknown key .memroy. in \[domain\] \(known: kernel, ramdisk, cmdline, memory, vcpus, role, weight, cap, cpus\)"),
+        r"tern\.cfg:6: unknown key .memroy. in \[domain\] \(known: kernel, ramdisk, cmdline, memory, vcpus, role, weight, cap, restarts, cpus\)"),
     bad("missing-image", bundle_missing_image, "missing-image.cpio",
         r"tern\.cfg:1: image 'k' is missing from the boot bundle \(no images/k\)"),
     bad("too-little-ram", bundle_ok, "good.cpio", r"too little RAM: \d+ MiB usable, Tern needs at least 32 MiB",

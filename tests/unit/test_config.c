@@ -387,7 +387,7 @@ static void test_too_many_domains(void **state)
 static void test_unknown_key(void **state)
 {
     expect_error(IMG "[domain d]\nkernel = demo\nkernal = demo\n", 5,
-                 "unknown key 'kernal' in [domain] (known: kernel, ramdisk, cmdline, memory, vcpus, role, weight, cap, cpus)");
+                 "unknown key 'kernal' in [domain] (known: kernel, ramdisk, cmdline, memory, vcpus, role, weight, cap, restarts, cpus)");
     expect_error("[image x]\nkernel = k\n", 2, "unknown key 'kernel' in [image] (known: file)");
     expect_error("[hypervisor]\nmemory = 1M\n", 2, "unknown key 'memory' in [hypervisor] (known: cmdline)");
 }
@@ -423,6 +423,17 @@ static void test_scheduling_keys(void **state)
     }
     expect_error(IMG "[domain a]\nkernel = demo\nmemory = 1M\nweight = 0\n", 6, "weight: 0 is out of range");
     expect_error(IMG "[domain a]\nkernel = demo\nmemory = 1M\ncap = 6401\n", 6, "cap: 6401 is out of range");
+}
+
+static void test_restarts(void **state)
+{
+    expect_ok(IMG "[domain a]\nkernel = demo\nmemory = 1M\n");
+    assert_int_equal(cfg.domains[0].restarts, 0);
+    expect_ok(IMG "[domain a]\nkernel = demo\nmemory = 1M\nrestarts = 1000000\n");
+    assert_int_equal(cfg.domains[0].restarts, 1000000);
+    expect_error(IMG "[domain a]\nkernel = demo\nmemory = 1M\nrestarts = 1000001\n", 6,
+                 "restarts: 1000001 is out of range");
+    expect_error(IMG "[domain a]\nkernel = demo\nmemory = 1M\nrestarts = -1\n", 6, "restarts");
 }
 
 static void test_key_set_twice(void **state)
@@ -630,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_key_set_twice),
         cmocka_unit_test(test_role),
         cmocka_unit_test(test_scheduling_keys),
+        cmocka_unit_test(test_restarts),
         cmocka_unit_test(test_missing_required_key),
         cmocka_unit_test(test_unbalanced_quote),
         cmocka_unit_test(test_value_too_long),

@@ -83,12 +83,16 @@ class Result:
     """What a QEMU run produced."""
 
     def __init__(self):
-        self.output = ""            # everything the serial line printed
         self.lines = []             # (seconds since start, line)
         self.exit_code = None       # QEMU's exit status
         self.timed_out = False
         self.elapsed = 0.0
         self.stopped_at = None      # the line that made us stop QEMU, if any
+
+    @property
+    def output(self):
+        """Everything the serial line printed, one "\n" per line."""
+        return "".join(text + "\n" for _, text in self.lines)
 
     @property
     def hv_status(self):
@@ -149,13 +153,14 @@ def run(args, timeout, echo=False, stop_on=None, stdin_tty=False, log_path=None)
             if echo:
                 sys.stdout.buffer.write(chunk)
                 sys.stdout.flush()
+            # Linear in the output: the reader must keep up with a guest that
+            # prints fast, or QEMU's serial line backs up.
             buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
+            *complete, buf = buf.split(b"\n")
+            for line in complete:
                 text = line.decode("utf-8", "replace").rstrip("\r")
                 res.lines.append((now, text))
-                res.output += text + "\n"
-                if stop_on and any(s in text for s in stop_on):
+                if stop_on and not res.stopped_at and any(s in text for s in stop_on):
                     res.stopped_at = text
             if res.stopped_at:
                 break
@@ -163,7 +168,6 @@ def run(args, timeout, echo=False, stop_on=None, stdin_tty=False, log_path=None)
         if buf:
             text = buf.decode("utf-8", "replace").rstrip("\r")
             res.lines.append((time.monotonic() - t0, text))
-            res.output += text + "\n"
         if proc.poll() is None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -28,6 +28,7 @@
 #include <xen/memory.h>
 #include <xen/physdev.h>
 #include <xen/errno.h>
+#include "../../../abi/tern.h"
 
 /* ---- platform (pv.c, native.c) ---- */
 extern int platform_is_pv;              /* also read by entry.S */
@@ -131,6 +132,37 @@ void events_disable(void);
 long evtchn_send(evtchn_port_t port);
 void evtchn_upcall(void);
 extern u64 upcalls;
+/* Called at the start of every upcall, before any port is looked at (tests
+ * that watch when an upcall arrives). */
+extern void (*evtchn_upcall_hook)(void);
+
+/* ---- page tables for the MMU tests (pt.c, PV) ---- */
+long pt_update(u64 ptr, u64 val);           /* one mmu_update request (ptr's low 3 bits: MMU_*) */
+long pt_ext(unsigned cmd, u64 arg1);        /* one mmuext_op; arg1 = mfn or linear address */
+long pt_ext2(unsigned cmd, u64 arg1, u64 arg2);
+u64 pt_maddr(const void *table, unsigned slot); /* machine address of a slot of a bootstrap page */
+u64 *pt_l4(void);                           /* the initial top-level table (start_info.pt_base) */
+u64 pt_l4_mfn(void);
+long pt_remap(void *va, u64 flags);         /* map va to its own frame with flags (PTE_P added) */
+void *pt_alloc(u64 *mfn);                   /* zeroed page of ours, mapped read-only */
+long pt_release(void *va);                  /* writable again, back to the allocator */
+struct pt_sandbox {
+    unsigned slot;                          /* L4 slot */
+    u64 base;                               /* its first VA; 2 MiB mapped through l1 */
+    u64 *l3, *l2, *l1;                      /* read-only views of the tables */
+    u64 l3_mfn, l2_mfn, l1_mfn;
+};
+long pt_sandbox_create(struct pt_sandbox *sb, unsigned l4_slot);
+long pt_sandbox_destroy(struct pt_sandbox *sb);
+long pt_sandbox_map(struct pt_sandbox *sb, unsigned idx, u64 pte);  /* sets l1[idx] */
+bool pt_frame_is_ours(u64 mfn);
+/* A RAM frame above 1 MiB that is not ours (highest or lowest); 0 if none. */
+u64 pt_foreign_frame(bool highest);
+
+/* ---- Tern's tern_op (ternop.c) ---- */
+long tern_op(unsigned cmd, void *arg);
+bool tern_present(void);                    /* false on Xen (-ENOSYS) and natively */
+long tern_audit(void);                      /* TERNOP_audit: 0 consistent, -EIO not */
 
 /* ---- user mode (user.c) ---- */
 /* Run fn in user mode on its own stack until it calls user_exit(value);

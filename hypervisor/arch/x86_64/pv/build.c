@@ -218,6 +218,9 @@ struct domain *build_pv_domain(const struct build_input *in, char *err, size_t e
         snprintf(err, errlen, "out of memory for the domain's structures");
         return NULL;
     }
+    d->cfg_index = in->cfg_index;
+    d->restarts_done = in->restarts_done;
+    d->restarts_allowed = in->restarts_allowed;
     u64 *p2m = xmalloc(nr_pages * sizeof(u64));
     if (!p2m || allocate_memory(d, nr_pages, p2m)) {
         snprintf(err, errlen, "not enough free memory for %llu MiB",

@@ -115,6 +115,17 @@ static void fpu_save(struct vcpu *v)
     fpu_owner[cpu] = NULL;
 }
 
+/* A vCPU going away is nobody's FPU owner: a new one at its address must
+ * not inherit its registers. */
+void pv_fpu_forget(struct vcpu *v)
+{
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+        struct vcpu *expect = v;
+        __atomic_compare_exchange_n(&fpu_owner[cpu], &expect, NULL, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+    }
+}
+
 /* ---- segments ---- */
 
 static u16 read_sel(int which)

@@ -66,7 +66,11 @@ void __noinline pv_free_domain_page(struct page_info *pg)
     pg->flags = 0;
     pg->type_info = 0;
     frames_free(page_to_mfn(pg), 0);
-    if (d)
+    if (!d)
+        return;
+    if (READ_ONCE(d->state) == DOM_DEAD && READ_ONCE(d->tot_pages) == 0)
+        domain_release(d);
+    else
         domain_maybe_destroy(d);
 }
 

@@ -28,8 +28,10 @@ void pv_vcpu_destroy(struct vcpu *v)
     if (v->vcpu_info_mfn) {
         struct page_info *pg = mfn_to_page(_mfn(v->vcpu_info_mfn));
         v->vcpu_info_mfn = 0;
+        v->vcpu_info = NULL;            /* in a frame the domain no longer has */
         put_page_and_type(pg);
     }
+    pv_fpu_forget(v);
 }
 
 long pv_vcpu_initialise(struct vcpu *v, u64 arg)
