@@ -18,6 +18,7 @@ include hypervisor/build.mk
 include tools/build.mk
 include tests/unit/build.mk
 include guests/build.mk
+include guests/linux/build.mk
 
 hypervisor: $(HV_ELF) $(HV_TEST_ELF)
 .PHONY: hypervisor
@@ -26,7 +27,7 @@ clean:
 	rm -rf build
 
 # ---- the user's commands: dependencies first, then a sub-make builds ----
-BUILD_ALL := hypervisor build/tools/ternconf guests
+BUILD_ALL := hypervisor build/tools/ternconf guests linux-guest
 
 run: deps
 	@$(MAKE) -s --no-print-directory $(BUILD_ALL)

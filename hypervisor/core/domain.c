@@ -101,6 +101,7 @@ int domain_assign_page(struct domain *d, struct page_info *pg)
     }
     pg->state = PGS_DOMAIN;
     pg->owner = d->domain_id;
+    pg->linear_pt = 0;
     pg->flags = 0;
     pg->type_info = 0;
     pg->tlbflush_stamp = 0;
@@ -156,6 +157,7 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
     spin_lock_init(&d->page_lock);
     spin_lock_init(&d->mm_lock);
     spin_lock_init(&d->watchdog_lock);
+    domain_watchdogs_init(d);
     page_list_init(&d->page_list);
 
     /* shared_info: a hypervisor page the domain may map (never in its p2m). */
@@ -210,12 +212,13 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     if (!clean)
         any_unclean = true;
     console_flush_domain(d);
+    if (reason == SHUTDOWN_crash && !d->crashed)
+        console_dump_tail(d);           /* the guest says it crashed: show why */
     printk("Tern: domain %u (%s) ended: %s\n", d->domain_id, d->name,
            d->crashed ? "crashed" : reason <= SHUTDOWN_MAX ? shutdown_names[reason] : "unknown reason");
     for (unsigned int i = 0; i < NR_WATCHDOGS; i++)
-        if (d->watchdog_inuse & (1u << i))
-            timer_stop(&d->watchdog[i]);
-    timer_stop(&d->cap_timer);
+        timer_kill(&d->watchdog[i]);
+    timer_kill(&d->cap_timer);
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
         __atomic_fetch_or(&v->pause_flags, VPF_DYING, __ATOMIC_SEQ_CST);

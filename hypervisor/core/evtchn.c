@@ -136,13 +136,22 @@ bool vcpu_events_pending(const struct vcpu *v)
     return v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
 }
 
-bool evtchn_any_pending(struct domain *d, const u32 *ports, unsigned int n)
+/* As Xen, port by port in order: the first that is not the guest's own
+ * (out of range, free, reserved, the hypervisor's) is -EINVAL, the first
+ * pending one ends the search. */
+long evtchn_poll_ports(struct domain *d, const u32 *ports, unsigned int n)
 {
-    for (unsigned int i = 0; i < n; i++)
-        if (ports[i] < EVTCHN_NR_PORTS &&
-            test(&d->shared_info->evtchn_pending[ports[i] / BITS_PER_WORD], ports[i] % BITS_PER_WORD))
-            return true;
-    return false;
+    for (unsigned int i = 0; i < n; i++) {
+        u32 p = ports[i];
+        if (p >= EVTCHN_NR_PORTS)
+            return -EINVAL;
+        u8 state = READ_ONCE(d->evtchn->port[p].state);
+        if (state == ECS_FREE || state == ECS_RESERVED || state == ECS_HV)
+            return -EINVAL;
+        if (test(&d->shared_info->evtchn_pending[p / BITS_PER_WORD], p % BITS_PER_WORD))
+            return 1;
+    }
+    return 0;
 }
 
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)

@@ -10,6 +10,7 @@
  */
 #include "hypercall.h"
 #include "domain.h"
+#include "evtchn.h"
 #include "guest_access.h"
 #include "lib.h"
 #include "softirq.h"
@@ -52,7 +53,9 @@ void do_hypercall(struct cpu_regs *regs)
 
 bool hypercall_preempt_check(void)
 {
-    return !in_multicall[smp_processor_id()] && softirq_pending();
+    /* As Xen: work for the CPU, or an event the guest should get now. */
+    return !in_multicall[smp_processor_id()] &&
+           (softirq_pending() || vcpu_events_pending(current));
 }
 
 long hypercall_create_continuation(u64 nr, unsigned int nargs, const u64 args[5])

@@ -153,12 +153,13 @@ static void print_memmap(const struct boot_info *bi)
                (unsigned long long)bi->mem[i].end, mem_type_name(bi->mem[i].type));
 }
 
-extern bool hypercall_trace;
+extern bool hypercall_trace, guest_console_io;
 
 static void apply_cmdline(void)
 {
     char v[16];
     hypercall_trace = cmdline_has(hv_cmdline, "hypercall_trace");
+    guest_console_io = cmdline_has(hv_cmdline, "guest_console_io");
     if (cmdline_get(hv_cmdline, "loglevel", v, sizeof(v))) {
         if (!strcmp(v, "debug")) console_loglevel = LOG_DEBUG;
         else if (!strcmp(v, "info")) console_loglevel = LOG_INFO;
@@ -273,6 +274,11 @@ void start_tern(u32 magic, u32 info)
         machine_exit(HV_EXIT_OK);
     }
     softirq_register(SOFTIRQ_BUILD, run_restarts);
+    char v[16];
+    u64 stall = 0;
+    if (cmdline_get(hv_cmdline, "stall_dump", v, sizeof(v)))
+        parse_u64(v, strlen(v), &stall);
+    stall_dump_init((unsigned int)stall);
     start_domains();
     cpu_idle_loop();
 }

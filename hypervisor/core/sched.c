@@ -7,8 +7,9 @@
  * runnable vCPUs and runs the one with the smallest virtual runtime; running
  * for t ns adds t * 256 / weight to it, so CPU-bound vCPUs on one CPU share it
  * in proportion to their domains' weights.  A vCPU that wakes up does not
- * come back with a debt or credit older than one time slice.  A time slice
- * (10 ms) preempts only when someone else is waiting.  A capped domain gets at
+ * come back with a debt or credit older than one time slice, and preempts
+ * the running one if it is behind it by more than 1 ms of virtual runtime.
+ * A time slice (10 ms) preempts only when someone else is waiting.  A capped domain gets at
  * most cap% of one CPU per 100 ms period: past its budget its vCPUs are held
  * (VPF_CAPPED) until the period ends.
  *
@@ -78,6 +79,7 @@ void sched_init_cpu(unsigned int cpu)
 void sched_init(void)
 {
     softirq_register(SOFTIRQ_SCHEDULE, schedule);
+    softirq_register(SOFTIRQ_NMI, pv_deliver_nmi);
 }
 
 unsigned int sched_place_vcpu(u64 affinity)
@@ -200,6 +202,19 @@ static stime_t cap_left(const struct domain *d)
 
 /* ---- waking and sleeping ---- */
 
+/* A vCPU that wakes behind the running one by more than WAKE_GRANULARITY_NS
+ * of virtual runtime (it slept: it has a slice of credit at most) runs at
+ * once: a neighbour that blocks and wakes often is not made to wait a whole
+ * slice each time, so a spinning domain cannot keep it from its share. */
+#define WAKE_GRANULARITY_NS 1000000
+
+static bool wake_preempts(const struct vcpu *v, const struct vcpu *curr)
+{
+    s64 ran = now() - curr->ran_since;
+    s64 curr_vr = curr->vruntime + (ran > 0 ? ran * WEIGHT_BASE / curr->domain->weight : 0);
+    return v->vruntime + WAKE_GRANULARITY_NS < curr_vr;
+}
+
 void vcpu_wake(struct vcpu *v)
 {
     struct runq *rq = &runqs[v->processor];
@@ -212,7 +227,8 @@ void vcpu_wake(struct vcpu *v)
         if (v->vruntime < floor)
             v->vruntime = floor;
         runq_insert(rq, v);
-        kick = is_idle_vcpu(get_cpu_info_of(v->processor)->curr_vcpu);
+        struct vcpu *curr = get_cpu_info_of(v->processor)->curr_vcpu;
+        kick = is_idle_vcpu(curr) || wake_preempts(v, curr);
         busy = !kick && !rq->slice.active;
     }
     spin_unlock_irqrestore(&rq->lock, f);
@@ -343,9 +359,15 @@ void schedule(void)
     next->is_running = true;
     spin_unlock_irqrestore(&rq->lock, f);
 
+    if (!is_idle_vcpu(prev))
+        vcpu_periodic_suspend(prev);
     local_irq_disable();
     pv_context_switch(prev, next);
-    prev->is_running = false;
+    __atomic_store_n(&prev->is_running, false, __ATOMIC_SEQ_CST);
+    /* A wakeup after prev_runnable was computed above found prev still
+     * running and left it to us: queue it now. */
+    if (!is_idle_vcpu(prev) && vcpu_runnable(prev))
+        vcpu_wake(prev);
     if (!is_idle_vcpu(prev)) {
         prev->stats.domain_switches++;
         if (prev->domain->state != DOM_RUNNING)
@@ -361,6 +383,9 @@ void schedule(void)
     }
     update_vcpu_system_time(next);
     vcpu_update_runstate_area(next);
+    vcpu_periodic_resume(next);
+    if (next->arch.nmi_pending)
+        softirq_raise(SOFTIRQ_NMI);
     if (contended)
         timer_set(&rq->slice, t + slice);
     else

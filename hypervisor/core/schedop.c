@@ -16,6 +16,7 @@
 #include "sched.h"
 #include "time.h"
 #include "console.h"
+#include "arch/pv.h"
 
 static void singleshot_fn(void *data)
 {
@@ -23,12 +24,49 @@ static void singleshot_fn(void *data)
     send_guest_vcpu_virq(v, VIRQ_TIMER);
 }
 
+/* Xen's periodic timer: a tick is due period after the last one; while the
+ * vCPU is not running the timer is stopped (a blocked vCPU is not woken by
+ * it), and a tick that fell due meanwhile is sent when it runs again. */
+static void periodic_work_locked(struct vcpu *v)
+{
+    stime_t t = now(), next = v->periodic_last + v->periodic_period;
+    if (t >= next) {
+        send_guest_vcpu_virq(v, VIRQ_TIMER);
+        v->periodic_last = t;
+        next = t + v->periodic_period;
+    }
+    timer_set(&v->periodic, next);
+}
+
 static void periodic_fn(void *data)
 {
-    struct vcpu *v = data;
-    send_guest_vcpu_virq(v, VIRQ_TIMER);
+    vcpu_periodic_resume(data);
+}
+
+void vcpu_periodic_resume(struct vcpu *v)
+{
+    if (!READ_ONCE(v->periodic_period))
+        return;
+    u64 f = spin_lock_irqsave(&v->periodic_lock);
     if (v->periodic_period)
-        timer_set(&v->periodic, v->periodic.expires + v->periodic_period);
+        periodic_work_locked(v);
+    spin_unlock_irqrestore(&v->periodic_lock, f);
+}
+
+void vcpu_periodic_suspend(struct vcpu *v)
+{
+    if (READ_ONCE(v->periodic_period))
+        timer_stop(&v->periodic);
+}
+
+void vcpu_set_periodic(struct vcpu *v, stime_t period)
+{
+    u64 f = spin_lock_irqsave(&v->periodic_lock);
+    timer_stop(&v->periodic);
+    v->periodic_period = period;
+    if (period)
+        periodic_work_locked(v);
+    spin_unlock_irqrestore(&v->periodic_lock, f);
 }
 
 static void poll_timeout_fn(void *data)
@@ -42,14 +80,16 @@ void vcpu_timers_init(struct vcpu *v)
 {
     timer_init(&v->singleshot, singleshot_fn, v, v->processor);
     timer_init(&v->periodic, periodic_fn, v, v->processor);
+    spin_lock_init(&v->periodic_lock);
+    v->periodic_period = 10000000;          /* PV vCPUs tick at 100 Hz until told otherwise */
     timer_init(&v->poll_timeout, poll_timeout_fn, v, v->processor);
 }
 
 void vcpu_timers_stop(struct vcpu *v)
 {
-    timer_stop(&v->singleshot);
-    timer_stop(&v->periodic);
-    timer_stop(&v->poll_timeout);
+    timer_kill(&v->singleshot);
+    timer_kill(&v->periodic);
+    timer_kill(&v->poll_timeout);
 }
 
 /* Xen's system time is the guest's: deadlines are nanoseconds since boot. */
@@ -68,6 +108,12 @@ static void watchdog_fired(void *data)
     domain_shutdown(d, SHUTDOWN_watchdog);
 }
 
+void domain_watchdogs_init(struct domain *d)
+{
+    for (u32 i = 0; i < NR_WATCHDOGS; i++)
+        timer_init(&d->watchdog[i], watchdog_fired, d, 0);
+}
+
 long domain_watchdog(struct domain *d, u32 id, u32 timeout)
 {
     if (id > NR_WATCHDOGS)
@@ -75,12 +121,13 @@ long domain_watchdog(struct domain *d, u32 id, u32 timeout)
     u64 f = spin_lock_irqsave(&d->watchdog_lock);
     long rc;
     if (id == 0) {
-        rc = -ENOSPC;
+        /* Xen 4.17 answers -ENOSPC through an unsigned int: the guest gets
+         * 0xffffffe4, not -28. */
+        rc = (long)(u32)-ENOSPC;
         for (u32 i = 0; i < NR_WATCHDOGS; i++) {
             if (d->watchdog_inuse & (1u << i))
                 continue;
             d->watchdog_inuse |= 1u << i;
-            timer_init(&d->watchdog[i], watchdog_fired, d, 0);
             timer_set(&d->watchdog[i], now() + (stime_t)timeout * 1000000000ll);
             rc = i + 1;
             break;
@@ -103,10 +150,13 @@ long do_set_timer_op(u64 timeout, u64 a2, u64 a3, u64 a4, u64 a5)
 {
     (void)a2; (void)a3; (void)a4; (void)a5;
     struct vcpu *v = current;
-    if (timeout == 0)
+    stime_t deadline = (stime_t)timeout, t = now();
+    if (deadline == 0)
         timer_stop(&v->singleshot);
+    else if (deadline < 0 || (deadline > t && ((u64)(deadline - t) >> 50) != 0))
+        timer_set(&v->singleshot, t + 100000000);   /* Xen's workaround for wrapped jiffies */
     else
-        timer_set(&v->singleshot, (stime_t)timeout);
+        timer_set(&v->singleshot, deadline);
     return 0;
 }
 
@@ -130,15 +180,14 @@ static long do_poll(struct vcpu *v, u64 arg)
     u32 ports[128];
     if (copy_from_guest(ports, (u64)(uintptr_t)p.ports.p, p.nr_ports * sizeof(u32)))
         return -EFAULT;
-    for (unsigned int i = 0; i < p.nr_ports; i++)
-        if (ports[i] >= EVTCHN_NR_PORTS)
-            return -EINVAL;
     v->poll_active = true;
     __atomic_fetch_or(&v->pause_flags, VPF_BLOCKED, __ATOMIC_SEQ_CST);
-    if (evtchn_any_pending(v->domain, ports, p.nr_ports)) {
+    /* Blocked first, then looked: an event sent meanwhile wakes us. */
+    long rc = vcpu_events_pending(v) ? 1 : evtchn_poll_ports(v->domain, ports, p.nr_ports);
+    if (rc) {
         __atomic_fetch_and(&v->pause_flags, ~VPF_BLOCKED, __ATOMIC_SEQ_CST);
         v->poll_active = false;
-        return 0;
+        return rc < 0 ? rc : 0;
     }
     if (p.timeout) {
         if ((stime_t)p.timeout <= now()) {

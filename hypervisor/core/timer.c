@@ -19,6 +19,7 @@ void timer_init(struct timer *t, void (*fn)(void *), void *data, unsigned int cp
     t->data = data;
     t->cpu = cpu;
     t->active = false;
+    t->killed = false;
     t->next = NULL;
 }
 
@@ -37,7 +38,13 @@ static void dequeue(struct timer_queue *q, struct timer *t)
 void timer_set(struct timer *t, stime_t expires)
 {
     struct timer_queue *q = &percpu_area[t->cpu]->timers;
+    if (expires < 1)
+        expires = 1;                    /* long past: due now (0 means none below) */
     u64 f = spin_lock_irqsave(&q->lock);
+    if (t->killed) {
+        spin_unlock_irqrestore(&q->lock, f);
+        return;
+    }
     if (t->active)
         dequeue(q, t);
     t->expires = expires;
@@ -65,7 +72,16 @@ void timer_stop(struct timer *t)
     if (t->active)
         dequeue(q, t);
     spin_unlock_irqrestore(&q->lock, f);
-    /* Its function may be running on its CPU: wait, so that what it uses can go. */
+}
+
+void timer_kill(struct timer *t)
+{
+    struct timer_queue *q = &percpu_area[t->cpu]->timers;
+    u64 f = spin_lock_irqsave(&q->lock);
+    t->killed = true;
+    if (t->active)
+        dequeue(q, t);
+    spin_unlock_irqrestore(&q->lock, f);
     if (t->cpu != smp_processor_id())
         while (__atomic_load_n(&q->running, __ATOMIC_ACQUIRE) == t)
             arch_cpu_relax();

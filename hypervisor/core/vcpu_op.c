@@ -9,6 +9,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "sched.h"
+#include "softirq.h"
 #include "time.h"
 #include "arch/mm.h"
 #include "arch/pv.h"
@@ -109,15 +110,13 @@ long do_vcpu_op(u64 cmd, u64 vcpuid, u64 arg, u64 a4, u64 a5)
         struct vcpu_set_periodic_timer p;
         if (copy_from_guest(&p, arg, sizeof(p)))
             return -EFAULT;
-        if (p.period_ns < 1000000 || p.period_ns > (1ull << 62))
+        if (p.period_ns < 1000000 || p.period_ns >= (1ull << 62))
             return -EINVAL;
-        v->periodic_period = (stime_t)p.period_ns;
-        timer_set(&v->periodic, now() + (stime_t)p.period_ns);
+        vcpu_set_periodic(v, (stime_t)p.period_ns);
         return 0;
     }
     case VCPUOP_stop_periodic_timer:
-        v->periodic_period = 0;
-        timer_stop(&v->periodic);
+        vcpu_set_periodic(v, 0);
         return 0;
     case VCPUOP_set_singleshot_timer: {
         struct vcpu_set_singleshot_timer s;
@@ -141,6 +140,14 @@ long do_vcpu_op(u64 cmd, u64 vcpuid, u64 arg, u64 a4, u64 a5)
         return 0;
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(v, arg);
+    case VCPUOP_send_nmi:
+        if (arg)
+            return -EINVAL;
+        if (!__atomic_exchange_n(&v->arch.nmi_pending, true, __ATOMIC_SEQ_CST)) {
+            vcpu_pause_flag_clear(v, VPF_BLOCKED);      /* an NMI wakes a blocked vCPU */
+            softirq_raise_on(v->processor, SOFTIRQ_NMI);
+        }
+        return 0;
     case VCPUOP_register_vcpu_time_memory_area: {
         struct vcpu_register_time_memory_area a;
         if (copy_from_guest(&a, arg, sizeof(a)))

@@ -71,8 +71,10 @@ struct vcpu {
     volatile bool poll_active;          /* in SCHEDOP_poll */
     struct timer poll_timeout;
     struct timer singleshot;            /* VCPUOP_set_singleshot_timer / set_timer_op */
-    struct timer periodic;
-    stime_t periodic_period;
+    struct timer periodic;              /* runs only while the vCPU does (Xen) */
+    spinlock_t periodic_lock;
+    stime_t periodic_period;            /* 0 = off; 10 ms from creation, as Xen */
+    stime_t periodic_last;              /* when the last periodic tick was sent */
 
     struct vcpu_stats stats;
 };
@@ -163,10 +165,19 @@ void domain_destroy_unstarted(struct domain *d);
 /* Called when a dying domain's last vCPU has left its CPU. */
 void domain_maybe_destroy(struct domain *d);
 unsigned int domains_alive(void);
+/* dump.c: every domain's and vCPU's state on the console; the stall watch. */
+void dump_domains(void);
+void stall_dump_init(unsigned int seconds);
 
 /* Per-vCPU timers (time.c, core): singleshot and periodic. */
 void vcpu_timers_init(struct vcpu *v);
 void vcpu_timers_stop(struct vcpu *v);
+/* The periodic timer: a new period (0 stops it); the vCPU starts running on
+ * this CPU (an overdue tick is sent at once); it stops running. */
+void vcpu_set_periodic(struct vcpu *v, stime_t period);
+void vcpu_periodic_resume(struct vcpu *v);
+void vcpu_periodic_suspend(struct vcpu *v);
+void domain_watchdogs_init(struct domain *d);
 long domain_watchdog(struct domain *d, u32 id, u32 timeout);
 /* Console output of a domain (console.c). */
 void console_flush_domain(struct domain *d);

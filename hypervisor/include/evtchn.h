@@ -55,7 +55,8 @@ void send_guest_global_virq(struct domain *d, unsigned int virq);
 int evtchn_alloc_hv_port(struct domain *d, evtchn_hv_handler_t fn);
 /* Events pending and deliverable for v (upcall pending, not masked). */
 bool vcpu_events_pending(const struct vcpu *v);
-/* Any of the given ports pending (SCHEDOP_poll). */
-bool evtchn_any_pending(struct domain *d, const u32 *ports, unsigned int n);
+/* SCHEDOP_poll's look at its ports: 1 one is pending, 0 none, -EINVAL one
+ * is not a port of the guest's. */
+long evtchn_poll_ports(struct domain *d, const u32 *ports, unsigned int n);
 
 #endif

@@ -8,7 +8,7 @@
  * at boot and shared by every L4, so a mapping added there is seen everywhere.
  *
  *  slot 256  0xffff800000000000  read-only machine-to-phys table (MACH2PHYS_VIRT_START)
- *  slot 257  0xffff808000000000  per-CPU GDT windows, fixmap (LAPIC, IOAPIC)
+ *  slot 257  0xffff808000000000  per-CPU GDT and LDT windows, fixmap (LAPIC, IOAPIC)
  *  slot 261  0xffff82d040000000  hypervisor image (Xen links at the same address)
  *            0xffff82e000000000  frame table (struct page_info per machine frame)
  *  slot 262+ 0xffff830000000000  direct map of all RAM (up to 5 TiB)
@@ -26,6 +26,8 @@
 
 #define GDTWIN_VIRT_START       0xffff808000000000   /* 64 KiB per pCPU, see gdt.c */
 #define GDTWIN_SIZE             0x10000
+#define LDTWIN_VIRT_START       0xffff808040000000   /* 64 KiB per pCPU, pv/segments.c */
+#define LDTWIN_SIZE             0x10000
 #define FIXMAP_VIRT_START       0xffff80c000000000   /* 4 KiB slots, see paging.c */
 
 /* The image window: HV_VIRT_BASE + p is physical address p (boot only, 1 GiB). */

@@ -28,7 +28,7 @@ struct page_info {
     u8  flags;              /* PGF_* */
     u8  pad0;
     u16 owner;              /* domid, PGS_DOMAIN only */
-    u16 pad1;
+    s16 linear_pt;          /* PV table: > 0 linear entries in it, < 0 linear uses of it */
     u64 count_info;         /* general reference count (PV MMU, pv/mm.c) */
     u64 type_info;          /* page type, type count, validated/pinned (PV MMU) */
     u64 tlbflush_stamp;     /* TSC when its type count last dropped to zero */

@@ -7,7 +7,7 @@
 
 #include "types.h"
 
-enum { SOFTIRQ_TIMER, SOFTIRQ_SCHEDULE, SOFTIRQ_CALL, SOFTIRQ_BUILD, NR_SOFTIRQS };
+enum { SOFTIRQ_TIMER, SOFTIRQ_SCHEDULE, SOFTIRQ_NMI, SOFTIRQ_CALL, SOFTIRQ_BUILD, NR_SOFTIRQS };
 
 void softirq_raise(unsigned int nr);                     /* this CPU */
 void softirq_raise_on(unsigned int cpu, unsigned int nr); /* another CPU: IPI */

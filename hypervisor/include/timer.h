@@ -17,6 +17,7 @@ struct timer {
     void *data;
     unsigned int cpu;
     bool active;
+    bool killed;                    /* timer_kill: never set again */
     struct timer *next;
 };
 
@@ -28,9 +29,11 @@ struct timer_queue {
 
 void timer_init(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
 void timer_set(struct timer *t, stime_t expires);
-/* Stop t; once it returns, t's function is not running anywhere (unless the
- * caller is that function). */
 void timer_stop(struct timer *t);
+/* Stop t for good: later timer_sets are ignored, and once it returns t's
+ * function is not running anywhere (unless the caller is that function), so
+ * what it uses may be freed. */
+void timer_kill(struct timer *t);
 /* Run this CPU's expired timers and reprogram the hardware (softirq). */
 void timer_run_expired(void);
 /* Arch: program this CPU's hardware timer for `deadline` (system time), or cancel (0). */

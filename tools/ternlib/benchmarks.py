@@ -47,10 +47,13 @@ def machine_info():
     if os.path.exists(vpath):
         xen_version = open(vpath).read().strip()
     accel, why = qemu.detect_accel()
+    from . import linux
     return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "host": platform.node(), "cpu": cpu, "cpus": os.cpu_count(),
             "kernel": platform.release(), "qemu": (cmd([qemu.QEMU, "--version"]) or "").splitlines()[0],
             "accel": accel, "accel_reason": why, "xen": xen_version,
+            # The guest kernel of the linux_* benchmarks (Debian's package and version).
+            "linux": linux.version(),
             "commit": cmd(["git", "-C", paths.ROOT, "rev-parse", "--short", "HEAD"])}
 
 
@@ -209,3 +212,111 @@ def _guest_bench_names():
 
 
 ALL += [(g, guest_bench(g)) for g in _guest_bench_names()]
+
+
+# ---- Linux (guests/linux): Debian's kernel + the project's initramfs ----
+#
+# linux_boot_to_user (QEMU start -> the init's first line, s, wall, median of
+# 3 boots) and the linux_* micro-benchmarks of ../shared/BENCHMARKS.md on
+# tern (Linux as a domU), xen (as Xen's PV dom0) and native (a plain microvm
+# VM), 1 vCPU and 256 MiB everywhere (tools/ternlib/linux.py).  Each platform
+# boots once under -icount shift=0,sleep=off (tern.clock=icount: the
+# "instructions" of the records; deterministic, so these boots run two at a
+# time) and three times under plain TCG (the boot figure, and wall-clock
+# microseconds: the median of the three boots' medians), one QEMU at a time,
+# the platforms interleaved so that all see the same machine load.
+
+LINUX_BENCHES = ["linux_getppid", "linux_read1", "linux_fork_exit", "linux_fork_exec",
+                 "linux_pagefault", "linux_mmap1m", "linux_mprotect64k", "linux_pipe_rtt",
+                 "linux_ctxsw", "linux_signal"]
+# BENCHMARKS.md's Xen PV and native columns (instructions; boot in s), for comparison.
+LINUX_TABLE = {
+    "linux_boot_to_user": {"xen": 10.3, "native": 5.8},
+    "linux_getppid": {"xen": 997, "native": 339}, "linux_read1": {"xen": 1328, "native": 670},
+    "linux_fork_exit": {"xen": 732000, "native": 263000},
+    "linux_fork_exec": {"xen": 1350000, "native": 458000},
+    "linux_pagefault": {"xen": 9186, "native": 6372},
+    "linux_mmap1m": {"xen": 3390000, "native": 2020000},
+    "linux_mprotect64k": {"xen": 69900, "native": 11716},
+    "linux_pipe_rtt": {"xen": 23742, "native": 13002}, "linux_ctxsw": {"xen": 11738, "native": 6933},
+    "linux_signal": {"xen": 5623, "native": 4266},
+}
+LINUX_BOOTS = 3
+
+
+def _linux_error(r):
+    """Why a Linux benchmark boot gave no figures (its last lines), or None."""
+    if r.report.verdict == "SUCCESS" and r.end == "poweroff":
+        return None
+    from . import linux
+    return (f"RESULT {r.report.summary()}, ended {r.end}; last lines: "
+            + " | ".join(linux.tail(r.guest_output, 6).splitlines()))
+
+
+def linux_bench(runs=None):
+    """linux_boot_to_user and the linux_* micro-benchmarks on tern, xen and native."""
+    import concurrent.futures
+    from . import linux
+    linux.ensure_built()
+    paths.make(paths.rel(paths.HV_ELF))
+    logdir = os.path.join(paths.BUILD, "bench", "linux")
+    os.makedirs(logdir, exist_ok=True)
+
+    def boot(plat, icount, n=0):
+        kind = "icount" if icount else f"wall{n}"
+        return linux.run(plat, 1, "bench", icount=icount, iters=runs, timeout=1800,
+                         log_path=os.path.join(logdir, f"{plat}-{kind}.log"))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+        futs = {p: ex.submit(boot, p, True) for p in linux.PLATFORMS}
+        icount = {p: f.result() for p, f in futs.items()}
+    wall = {p: [] for p in linux.PLATFORMS}
+    for n in range(LINUX_BOOTS):
+        for p in linux.PLATFORMS:
+            wall[p].append(boot(p, False, n))
+
+    records = []
+    for p in linux.PLATFORMS:
+        boots = [r.boot_to_user for r in wall[p] if r.boot_to_user is not None]
+        rec = record("linux_boot_to_user", p, "s", [round(b, 3) for b in boots],
+                     events={"boots_s": [round(b, 3) if b is not None else None
+                                         for b in (r.boot_to_user for r in wall[p])],
+                             "icount_boot_s": icount[p].boot_to_user and round(icount[p].boot_to_user, 3)})
+        if p == "tern" and wall[p] and wall[p][0].tern.get("counters"):
+            rec["events"]["run_counters"] = wall[p][0].tern["counters"]   # a whole boot's
+        if len(boots) < LINUX_BOOTS:
+            rec["error"] = f"{LINUX_BOOTS - len(boots)} of {LINUX_BOOTS} boots never reached user space"
+        rec["table"] = LINUX_TABLE["linux_boot_to_user"]
+        records.append(rec)
+        for name in LINUX_BENCHES:
+            ic = next((b for b in icount[p].report.bench if b.get("bench") == name), None)
+            ws = [b for r in wall[p] for b in r.report.bench if b.get("bench") == name]
+            med = lambda key: round(statistics.median(w[key] for w in ws), 3) if ws else None  # noqa: E731
+            rec = {"bench": name, "platform": p, "accel": "tcg", "unit": "us",
+                   "median": med("median"), "p99": med("p99"),
+                   "runs": sum(w["runs"] for w in ws) if ws else 0,
+                   "instructions": ic and ic["median"],
+                   "instructions_p99": ic and ic["p99"], "instructions_min": ic and ic["min"],
+                   "instructions_runs": ic and ic["runs"], "empty_pair": ic and ic["empty_pair"],
+                   "per_op": ic["per_op"] if ic else None, "boots": len(ws), "events": {},
+                   "table": LINUX_TABLE[name]}
+            errs = [e for e in [_linux_error(icount[p])] + [_linux_error(r) for r in wall[p]] if e]
+            if errs and (ic is None or len(ws) < LINUX_BOOTS):
+                rec["error"] = errs[0]
+            records.append(rec)
+    # Tern beside the others: instructions where there are some, the boot in s.
+    by = {(r["bench"], r["platform"]): r for r in records}
+    for (name, plat), r in by.items():
+        if plat != "tern":
+            continue
+        key = "median" if name == "linux_boot_to_user" else "instructions"
+        ratios = {}
+        for other in ("xen", "native"):
+            o = by.get((name, other))
+            if r.get(key) and o and o.get(key):
+                ratios[f"tern/{other}"] = round(r[key] / o[key], 3)
+        r["ratios"] = ratios
+    return records
+
+
+ALL.append(("linux", linux_bench))

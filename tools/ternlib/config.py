@@ -4,8 +4,10 @@ build/tools/ternconf is hypervisor/core/config.c compiled for the host, so
 the host tools refuse exactly what the hypervisor would refuse, with the same
 messages.
 """
+import hashlib
 import os
 import subprocess
+import threading
 
 from . import paths
 
@@ -35,3 +37,18 @@ def check(cfg_path):
         elif kind == "hypervisor_cmdline":
             out["hypervisor_cmdline"] = rest
     return out
+
+
+def write_generated(subdir, stem, text):
+    """A generated config under build/run/SUBDIR named after its contents
+    (so parallel runs share identical ones), written atomically; its path."""
+    tag = hashlib.sha1(text.encode()).hexdigest()[:12]
+    d = os.path.join(paths.BUILD, "run", subdir)
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, f"{stem}-{tag}.cfg")
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    return path

@@ -5,10 +5,12 @@ def _pad4(n):
     return (4 - n % 4) % 4
 
 
-def entry(name, data, mode=0o100644, ino=0):
-    """One newc entry: header, name, data, each padded to 4 bytes."""
+def entry(name, data, mode=0o100644, ino=0, nlink=1, rdev=(0, 0)):
+    """One newc entry: header, name, data, each padded to 4 bytes.
+    A symlink is mode 0o120777 with the target as data; a device node has
+    rdev (major, minor)."""
     name_b = name.encode() + b"\0"
-    fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_b), 0]
+    fields = [ino, mode, 0, 0, nlink, 0, len(data), 0, 0, rdev[0], rdev[1], len(name_b), 0]
     hdr = b"070701" + b"".join(b"%08X" % f for f in fields)
     out = hdr + name_b + b"\0" * _pad4(len(hdr) + len(name_b))
     out += data + b"\0" * _pad4(len(data))

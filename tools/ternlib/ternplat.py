@@ -7,11 +7,10 @@ runs it as an unprivileged domain (console ring).  Tern prefixes every domain
 console line with "[name] "; the contract is parsed from those lines, and the
 end comes from Tern's report of the domain's end.
 """
-import hashlib
 import os
 import re
 
-from . import bundle, contract, paths, qemu
+from . import bundle, config, contract, paths, qemu
 
 DOMAIN = "guest"
 
@@ -21,15 +20,7 @@ def write_config(image, cmdline="", role="initial", memory="128M", vcpus=1):
             f"[image kernel]\nfile = {os.path.abspath(image)}\n"
             f"[domain {DOMAIN}]\nkernel = kernel\nmemory = {memory}\nvcpus = {vcpus}\n"
             f"role = {role}\ncmdline = \"{cmdline}\"\n")
-    tag = hashlib.sha1(text.encode()).hexdigest()[:12]
-    d = os.path.join(paths.BUILD, "run", "ternplat")
-    os.makedirs(d, exist_ok=True)
-    cfg = os.path.join(d, f"{os.path.basename(image)}-{tag}.cfg")
-    if not os.path.exists(cfg):
-        with open(cfg + ".tmp", "w") as f:
-            f.write(text)
-        os.replace(cfg + ".tmp", cfg)
-    return cfg
+    return config.write_generated("ternplat", os.path.basename(image), text)
 
 
 def domain_output(output, name=DOMAIN):

@@ -126,6 +126,7 @@ void gdt_init_cpu(struct percpu *p)
         "mov %%eax, %%es\n\t"
         "mov %%eax, %%fs\n\t"
         "mov %%eax, %%gs\n\t"
+        "lldt %%ax\n\t"           /* no LDT: its reset state (base 0) would be guest memory */
         "ltr %w3\n\t"
         :: "m"(dp), "i"(HYPERVISOR_CS), "r"(HYPERVISOR_DS), "r"(TSS_SEL) : "rax", "memory");
 }

@@ -15,6 +15,7 @@
 #include "arch/cpu.h"
 #include "arch/desc.h"
 #include "arch/extable.h"
+#include "arch/pv.h"
 #include "arch/apic.h"
 #include "percpu.h"
 #include "domain.h"
@@ -200,6 +201,8 @@ void do_entry(struct cpu_regs *regs)
         return;
     }
     if ((regs->cs & 3) == 0) {
+        if (vec == VEC_PF && pv_ldt_fault(regs, read_cr2()))
+            return;                     /* loading a guest's LDT selector */
         if (extable_fixup(regs))
             return;
         crash_report(regs, vec == VEC_DF ? "double fault" : "exception in the hypervisor");

@@ -19,6 +19,7 @@
 
 struct expect {
     u32 count, type;
+    s32 linear;                 /* linear entries in it, minus linear uses of it */
 };
 
 static void ref(struct expect *e, u64 mfn, bool type)
@@ -36,6 +37,7 @@ static void count_table(struct expect *e, struct page_info *pg)
     if (!pgt_is_pagetable(t & PGT_type_mask) || !(t & PGT_count_mask) || !(t & PGT_validated))
         return;
     unsigned int level = (unsigned int)((t & PGT_type_mask) >> PGT_type_shift);
+    u64 self = mfn_x(page_to_mfn(pg));
     const u64 *ent = mfn_to_virt(page_to_mfn(pg));
     for (unsigned int i = 0; i < PT_ENTRIES; i++) {
         if (level == 4 && i >= HV_SLOT_FIRST && i <= HV_SLOT_LAST)
@@ -43,7 +45,14 @@ static void count_table(struct expect *e, struct page_info *pg)
         if (!(ent[i] & PTE_P))
             continue;
         u64 m = (ent[i] & PTE_ADDR) >> PAGE_SHIFT;
+        if (level > 1 && m == self)
+            continue;                   /* a linear self-reference holds nothing */
         ref(e, m, level > 1 || (ent[i] & PTE_W));
+        if (level > 1 && m < frame_table_size &&
+            ((frame_table[m].type_info ^ t) & PGT_type_mask) == 0) {
+            e[self].linear++;           /* a linear entry to another table */
+            e[m].linear--;
+        }
     }
 }
 
@@ -92,6 +101,11 @@ bool mm_audit_domain(struct domain *d, char *why, size_t whylen)
             u64 m = mfn_x(page_to_mfn(pg));
             u64 count = pg->count_info & PGC_count_mask, type = pg->type_info & PGT_count_mask;
             checked++;
+            if (pg->linear_pt != e[m].linear) {
+                snprintf(why, whylen, "frame %#llx: linear count %d expected %d",
+                         (unsigned long long)m, pg->linear_pt, e[m].linear);
+                ok = false;
+            }
             if (count != e[m].count || type != e[m].type) {
                 snprintf(why, whylen, "frame %#llx (type %llu): count %llu expected %u, type count %llu expected %u",
                          (unsigned long long)m, (unsigned long long)(pg->type_info >> PGT_type_shift),

@@ -12,6 +12,7 @@
 #include "guest_access.h"
 #include "hypercall.h"
 #include "lib.h"
+#include "softirq.h"
 
 long do_set_trap_table(u64 traps, u64 a2, u64 a3, u64 a4, u64 a5)
 {
@@ -59,7 +60,9 @@ static long register_callback(const struct callback_register *r)
         v->arch.syscall_cb_masks = mask;
         return 0;
     case CALLBACKTYPE_nmi:
-        v->arch.nmi_callback = r->address;
+        /* As Xen: the NMI handler is trap 2 of the virtual IDT, events not masked. */
+        v->arch.traps[VEC_NMI] = (struct trap_info){
+            .vector = VEC_NMI, .flags = 0, .cs = FLAT_KERNEL_CS, .address = r->address };
         return 0;
     }
     return -ENOSYS;
@@ -87,7 +90,7 @@ long do_callback_op(u64 cmd, u64 arg, u64 a3, u64 a4, u64 a5)
         case CALLBACKTYPE_sysenter:
             return -EINVAL;
         case CALLBACKTYPE_nmi:
-            current->arch.nmi_callback = 0;
+            memset(&current->arch.traps[VEC_NMI], 0, sizeof(struct trap_info));
             return 0;
         }
         return -ENOSYS;
@@ -169,6 +172,11 @@ long do_iret(u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
         }
     }
     v->vcpu_info->evtchn_upcall_mask = !(c.rflags & X86_EFLAGS_IF);
+    if (v->arch.nmi_masked) {
+        v->arch.nmi_masked = false;     /* the NMI handler's iret: the next may come */
+        if (v->arch.nmi_pending)
+            softirq_raise(SOFTIRQ_NMI);
+    }
     return (long)c.rax;
 }
 

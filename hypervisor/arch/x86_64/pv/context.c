@@ -39,7 +39,7 @@ u64 guest_cr3_mfn(const struct vcpu *v)
 
 void pv_load_cr3(struct vcpu *v)
 {
-    write_cr3(guest_cr3_mfn(v) << PAGE_SHIFT);
+    write_cr3_flush_all(guest_cr3_mfn(v) << PAGE_SHIFT);
     this_cpu()->tlbflush_stamp = rdtsc();
     v->stats.as_switches++;
 }
@@ -187,15 +187,18 @@ void pv_context_switch(struct vcpu *prev, struct vcpu *next)
     if (is_idle_vcpu(next)) {
         if (read_cr4() & X86_CR4_TSD)
             write_cr4(read_cr4() & ~(u64)X86_CR4_TSD);
+        /* Global guest translations may survive this: no flush stamp (the
+         * next guest's CR3 load flushes them). */
         write_cr3(idle_pagetable());
-        this_cpu()->tlbflush_stamp = rdtsc();
         pv_load_gdt(NULL);
+        pv_load_ldt(NULL);
         return;
     }
     __atomic_fetch_or(&next->domain->dirty_cpus, 1ull << cpu, __ATOMIC_RELEASE);
     ci->guest_regs = next->arch.regs;
     pv_load_cr3(next);
     pv_load_gdt(next);
+    pv_load_ldt(next);
     load_segments(next);
     load_guest_cr4(next);
     stts();

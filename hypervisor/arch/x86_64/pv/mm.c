@@ -3,18 +3,23 @@
  * security core; the model is in include/mm.h).
  *
  * Rules enforced here, each answered as Xen answers it:
- *  - a present L1 entry may map only a frame the domain owns (-EBUSY), with
- *    no disallowed flag bits (-EINVAL: PWT/PCD/PAT, bit 62, NX without CPU
- *    support); a writable mapping needs the writable type, so a page-table or
- *    descriptor page cannot be mapped writable (-EBUSY);
+ *  - a present L1 entry may map only a frame the domain owns (-EBUSY; a frame
+ *    beyond RAM -EPERM), with no disallowed flag bits (-EINVAL: PWT/PCD/PAT,
+ *    NX without CPU support); a writable mapping needs the writable type, so
+ *    a page-table or descriptor page cannot be mapped writable (-EBUSY);
  *  - a present L2/L3/L4 entry must point to a frame of the domain that
- *    validates as the next level down (-EINVAL otherwise: wrong owner, type
- *    conflict, self/same-level references, PSE/PAT/G/PWT/PCD bits);
+ *    validates as the next level down; the lower table's error is passed on
+ *    (-EINVAL for a wrong owner, a type conflict, PSE/PAT/G/PWT/PCD bits);
+ *  - a read-only entry may instead point to its own table or to another
+ *    validated table of the same level (Xen's linear page tables), one level
+ *    deep: pg->linear_pt counts such entries in a table (> 0) or uses of it
+ *    (< 0), never both;
  *  - L4 slots 256-271 belong to the hypervisor: validation ignores what the
  *    guest put there and installs the hypervisor's entries;
  *  - the user bit is forced on every guest entry (guest kernels run in ring
- *    3), and the global bit is dropped from L1 entries so that a CR3 switch
- *    always flushes a guest's translations;
+ *    3); an L1 entry the guest made without it carries PTE_GUEST_KERNEL, every
+ *    other L1 entry is global (mm_fast.h, adjust_guest_l1e), so CR3 loads other
+ *    than the guest's kernel/user switch flush global translations too;
  *  - a frame changes type only at type count zero, and only after every CPU
  *    that may hold a stale translation of it has flushed its TLB.
  * Validation and devalidation of a domain's tables run under d->mm_lock; the
@@ -63,6 +68,7 @@ void __noinline pv_free_domain_page(struct page_info *pg)
         spin_unlock_irqrestore(&d->page_lock, f);
     }
     pg->owner = 0;
+    pg->linear_pt = 0;
     pg->flags = 0;
     pg->type_info = 0;
     frames_free(page_to_mfn(pg), 0);
@@ -102,7 +108,7 @@ static void flush_tlb_ipi(void *unused)
 
 void flush_tlb_local(void)
 {
-    write_cr3(read_cr3());
+    write_cr3_flush_all(read_cr3());
     this_cpu()->tlbflush_stamp = rdtsc();
 }
 
@@ -222,7 +228,67 @@ void put_page_type(struct page_info *pg)
 
 /* ---- validation of table entries ---- */
 
-static int get_page_from_lNe(struct domain *d, u64 *pe, unsigned int level)
+/*
+ * Linear ("recursive") page tables, as Xen 4.17 allows them: a read-only
+ * entry of an Lx table may point to the table itself, or to another
+ * validated Lx table of the domain.  No chains: a table with linear entries
+ * cannot be the target of one and vice versa (pg->linear_pt counts entries
+ * up, uses down).  A self-reference takes no reference; one to another table
+ * takes a general and a type reference on it.
+ */
+static bool inc_linear(s16 *c, int dir)
+{
+    s16 o = __atomic_load_n(c, __ATOMIC_RELAXED);
+    do {
+        int n = o + dir;
+        if (dir > 0 ? n <= 0 || n > 0x7fff : n >= 0 || n < -0x7fff)
+            return false;
+    } while (!__atomic_compare_exchange_n(c, &o, (s16)(o + dir), false, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_RELAXED));
+    return true;
+}
+
+static void dec_linear(s16 *c, int dir)
+{
+    __atomic_fetch_sub(c, (s16)dir, __ATOMIC_ACQ_REL);
+}
+
+static bool get_linear_table(struct domain *d, u64 e, struct page_info *ptpg, u64 table_type)
+{
+    if (e & PTE_W)
+        return false;
+    u64 mfn = (e & PTE_ADDR) >> PAGE_SHIFT;
+    if (mfn == mfn_x(page_to_mfn(ptpg)))
+        return true;
+    struct page_info *pg = get_page_from_mfn(mfn, d);
+    if (!pg)
+        return false;
+    if (!inc_linear(&ptpg->linear_pt, 1)) {
+        put_page(pg);
+        return false;
+    }
+    if (!inc_linear(&pg->linear_pt, -1)) {
+        dec_linear(&ptpg->linear_pt, 1);
+        put_page(pg);
+        return false;
+    }
+    u64 x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE);
+    do {
+        if ((x & PGT_count_mask) == PGT_count_mask ||
+            (x & (PGT_type_mask | PGT_validated)) != (table_type | PGT_validated)) {
+            dec_linear(&pg->linear_pt, -1);
+            dec_linear(&ptpg->linear_pt, 1);
+            put_page(pg);
+            return false;
+        }
+    } while (!__atomic_compare_exchange_n(&pg->type_info, &x, x + 1, false, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE));
+    return true;
+}
+
+/* An entry of table ptpg (level 2-4) to the next level down, or a linear one.
+ * Errors are those of the lower table's validation, as Xen passes them on. */
+static int get_page_from_lNe(struct domain *d, u64 *pe, unsigned int level, struct page_info *ptpg)
 {
     u64 e = *pe;
     if (e & ~PTE_ADDR & ~ln_allowed())
@@ -230,18 +296,27 @@ static int get_page_from_lNe(struct domain *d, u64 *pe, unsigned int level)
     u64 mfn = (e & PTE_ADDR) >> PAGE_SHIFT;
     struct page_info *pg = mfn_valid(_mfn(mfn)) ? mfn_to_page(_mfn(mfn)) : NULL;
     u64 type = (u64)(level - 1) << PGT_type_shift;
-    if (!pg || get_page_and_type(pg, d, type) != 0)
-        return -EINVAL;
-    *pe = e | PTE_U;
-    return 0;
+    int rc = pg ? get_page_and_type(pg, d, type) : -EINVAL;
+    if (rc == -EINVAL && get_linear_table(d, e, ptpg, (u64)level << PGT_type_shift))
+        rc = 0;
+    if (!rc)
+        *pe = e | PTE_U;
+    return rc;
 }
 
-static void put_page_from_lNe(u64 e, unsigned int level)
+static void put_page_from_lNe(u64 e, struct page_info *ptpg)
 {
-    (void)level;
     if (!(e & PTE_P))
         return;
-    put_page_and_type(mfn_to_page(_mfn((e & PTE_ADDR) >> PAGE_SHIFT)));
+    mfn_t m = _mfn((e & PTE_ADDR) >> PAGE_SHIFT);
+    if (mfn_x(m) == mfn_x(page_to_mfn(ptpg)))
+        return;                             /* a linear self-reference holds nothing */
+    struct page_info *pg = mfn_to_page(m);
+    if (((pg->type_info ^ ptpg->type_info) & PGT_type_mask) == 0) {
+        dec_linear(&pg->linear_pt, -1);     /* a linear entry: same level */
+        dec_linear(&ptpg->linear_pt, 1);
+    }
+    put_page_and_type(pg);
 }
 
 static unsigned int type_level(u64 type)
@@ -262,7 +337,7 @@ static int validate_table(struct page_info *pg, u64 type)
             continue;
         if (!(t[i] & PTE_P))
             continue;
-        rc = level == 1 ? get_page_from_l1e(d, &t[i]) : get_page_from_lNe(d, &t[i], level);
+        rc = level == 1 ? get_page_from_l1e(d, &t[i]) : get_page_from_lNe(d, &t[i], level, pg);
         if (rc)
             break;
     }
@@ -273,7 +348,7 @@ static int validate_table(struct page_info *pg, u64 type)
             if (level == 1)
                 put_page_from_l1e(t[i]);
             else
-                put_page_from_lNe(t[i], level);
+                put_page_from_lNe(t[i], pg);
         }
         return rc;
     }
@@ -293,7 +368,7 @@ static void devalidate_table(struct page_info *pg, u64 type)
         if (level == 1)
             put_page_from_l1e(t[i]);
         else
-            put_page_from_lNe(t[i], level);
+            put_page_from_lNe(t[i], pg);
     }
 }
 
@@ -332,7 +407,7 @@ int ptwr_update_l1(struct domain *d, u64 *pl1e, u64 old, u64 nl1e)
         if (nl1e & ~PTE_ADDR & ~l1_allowed())
             return -EINVAL;
         if ((old & PTE_P) && same_refs(old, nl1e)) {
-            nl1e = (nl1e | PTE_U) & ~PTE_G;
+            nl1e = adjust_guest_l1e(nl1e);
         } else {
             int rc = get_page_from_l1e(d, &nl1e);
             if (rc)
@@ -357,19 +432,22 @@ int mod_lN_entry(struct domain *d, u64 table_type, u64 *ple, unsigned int slot, 
     unsigned int level = type_level(table_type);
     if (level == 4 && !guest_l4_slot(slot))
         return -EINVAL;                     /* the hypervisor's slots */
+    struct page_info *ptpg = mfn_to_page(virt_to_mfn(ple));
     u64 oe = __atomic_load_n(ple, __ATOMIC_RELAXED);
     if (ne & PTE_P) {
         if (ne & ~PTE_ADDR & ~ln_allowed())
             return -EINVAL;
-        if ((oe & PTE_P) && ((oe ^ ne) & (PTE_ADDR | PTE_P)) == 0) {
+        /* Same target, same RW: only harmless bits change (RW decides whether
+         * a linear entry may exist). */
+        if ((oe & PTE_P) && ((oe ^ ne) & (PTE_ADDR | PTE_P | PTE_W)) == 0) {
             write_entry(ple, ne | PTE_U, false);
             return 0;
         }
-        int rc = get_page_from_lNe(d, &ne, level);
+        int rc = get_page_from_lNe(d, &ne, level, ptpg);
         if (rc)
             return rc;
     }
     oe = write_entry(ple, ne, false);
-    put_page_from_lNe(oe, level);
+    put_page_from_lNe(oe, ptpg);
     return 0;
 }

@@ -11,14 +11,31 @@
 #include "arch/pagetable.h"
 #include <domain.h>
 
-#define L1_FLAGS_ALLOWED_BASE (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | (7ull << 9) | \
-                               (0x3ffull << 52))    /* avail 9-11, avail-high 52-61 */
+/* Xen's guest-accessible flags: P, RW, U, A, D, the available bits 9-11 and
+ * 52-62, NX where the CPU has it; G too in an L1.  Refused: PWT, PCD, PAT/PSE
+ * (no domain here has I/O rights), G above L1. */
 #define LN_FLAGS_ALLOWED_BASE (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | (7ull << 9) | \
                                (0x7ffull << 52))
 #define PTE_FLAGS_MASK        (~PTE_ADDR)
+/* Xen's _PAGE_GUEST_KERNEL: a guest kernel mapping (its user bit was forced). */
+#define PTE_GUEST_KERNEL      (1ull << 52)
 
-static inline u64 l1_allowed(void) { return L1_FLAGS_ALLOWED_BASE | PTE_G | pte_nx_mask; }
+static inline u64 l1_allowed(void) { return LN_FLAGS_ALLOWED_BASE | PTE_G | pte_nx_mask; }
 static inline u64 ln_allowed(void) { return LN_FLAGS_ALLOWED_BASE | pte_nx_mask; }
+
+/* Guest kernels run in ring 3, so every mapping is a user mapping.  As Xen:
+ * one the guest made without the user bit is a kernel mapping and carries
+ * PTE_GUEST_KERNEL; every other is global, so that it survives the switch
+ * between the guest's kernel and user tables (every other CR3 load flushes
+ * global translations too: pv_load_cr3). */
+static __always_inline u64 adjust_guest_l1e(u64 e)
+{
+    if (!(e & PTE_U))
+        e |= PTE_GUEST_KERNEL | PTE_U;
+    if (!(e & PTE_GUEST_KERNEL))
+        e |= PTE_G;
+    return e;
+}
 
 
 void pv_free_domain_page(struct page_info *pg);
@@ -89,10 +106,7 @@ static __always_inline int get_page_from_l1e(struct domain *d, u64 *pe)
         put_page_inl(pg);
         return -EBUSY;
     }
-    /* Guest kernels run in ring 3: every mapping is a user mapping.  A global
-     * translation would survive the switch between the guest's kernel and
-     * user tables, so none is allowed. */
-    *pe = (e | PTE_U) & ~PTE_G;
+    *pe = adjust_guest_l1e(e);
     return 0;
 }
 
@@ -131,7 +145,7 @@ static __always_inline int mod_l1_entry_inl(struct domain *d, u64 *pl1e, u64 nl1
         if (nl1e & ~PTE_ADDR & ~l1_allowed())
             return -EINVAL;
         if ((ol1e & PTE_P) && same_refs(ol1e, nl1e)) {
-            write_entry(pl1e, (nl1e | PTE_U) & ~PTE_G, preserve_ad);
+            write_entry(pl1e, adjust_guest_l1e(nl1e), preserve_ad);
             return 0;
         }
         int rc = get_page_from_l1e(d, &nl1e);

@@ -84,7 +84,7 @@ long pv_new_baseptr(struct vcpu *v, u64 mfn)
 
 /* ---- the L1 entry that maps va in the current kernel page tables ---- */
 
-static u64 *guest_l1e(struct vcpu *v, u64 va, struct page_info **l1pg)
+u64 *guest_l1e(struct vcpu *v, u64 va, struct page_info **l1pg)
 {
     if (!guest_range_ok(va, 1) || !is_canonical(va))
         return NULL;
@@ -103,13 +103,11 @@ static long flush_by_flags(struct vcpu *v, u64 va, u64 flags)
 {
     u64 mask = 0;
     switch (flags & UVMF_FLUSHTYPE_MASK) {
-    case UVMF_NONE:
-        return 0;
     case UVMF_TLB_FLUSH:
     case UVMF_INVLPG:
         break;
     default:
-        return -EINVAL;
+        return 0;                           /* UVMF_NONE, and 3 as Xen: no flush */
     }
     switch (flags & ~(u64)UVMF_FLUSHTYPE_MASK) {
     case UVMF_LOCAL:
@@ -173,7 +171,7 @@ static void pt_cache_drop(struct pt_cache *c)
 
 static long one_update(struct domain *d, u64 ptr, u64 val, struct pt_cache *c)
 {
-    unsigned int cmd = ptr & 3;
+    unsigned int cmd = ptr & 7;             /* the low bits of an 8-byte aligned address */
     u64 mfn = ptr >> PAGE_SHIFT;
 
     if (unlikely(cmd == MMU_MACHPHYS_UPDATE)) {
@@ -184,7 +182,10 @@ static long one_update(struct domain *d, u64 ptr, u64 val, struct pt_cache *c)
         put_page(pg);
         return 0;
     }
-    if (unlikely(cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD))
+    /* MMU_PT_UPDATE_NO_TRANSLATE: for a PV guest the address is a machine one
+     * anyway, so it is a normal update (as Xen). */
+    if (unlikely(cmd != MMU_NORMAL_PT_UPDATE && cmd != MMU_PT_UPDATE_PRESERVE_AD &&
+                 cmd != MMU_PT_UPDATE_NO_TRANSLATE))
         return -ENOSYS;
     if (mfn != c->mfn) {
         pt_cache_drop(c);
@@ -342,7 +343,7 @@ static long one_ext(struct vcpu *v, const struct mmuext_op *op)
     case MMUEXT_INVLPG_MULTI: {
         u64 vmask = 0, cpus = 0;
         if (copy_from_guest(&vmask, (u64)(uintptr_t)op->arg2.vcpumask.p, sizeof(vmask)))
-            return -EFAULT;
+            return -EINVAL;                     /* Xen's answer to an unreadable mask */
         for (unsigned int i = 0; i < d->max_vcpus && i < 64; i++)
             if ((vmask >> i) & 1)
                 cpus |= 1ull << d->vcpu[i]->processor;
@@ -350,11 +351,10 @@ static long one_ext(struct vcpu *v, const struct mmuext_op *op)
         return 0;
     }
     case MMUEXT_SET_LDT:
-        if (op->arg2.nr_ents != 0)
-            return -EINVAL;                     /* LDTs are not offered yet */
-        v->arch.ldt_base = 0;
-        v->arch.ldt_ents = 0;
-        return 0;
+        return pv_set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);
+    case MMUEXT_MARK_SUPER:
+    case MMUEXT_UNMARK_SUPER:
+        return -EOPNOTSUPP;                     /* no superpages, as Xen 4.17 */
     case MMUEXT_COPY_PAGE:
     case MMUEXT_CLEAR_PAGE: {
         struct page_info *dst = get_page_from_mfn(op->arg1.mfn, d);

@@ -5,9 +5,10 @@
  *
  * Emulated: the forms Linux uses on page-table entries, with any prefix
  * (lock, REX, operand size, segment overrides) and any addressing
- * (ModRM/SIB/RIP-relative): mov (89, c7 /0), xchg (87), cmpxchg (0f b1),
- * and/or (21, 09, 81 /1 /4, 83 /1 /4), btr/bts (0f b3, 0f ab, 0f ba /5 /6),
- * on 4- or 8-byte operands inside one entry.  Anything else, a write to a
+ * (ModRM/SIB/RIP-relative): mov (89, c7 /0, c6 /0), xchg (87), cmpxchg
+ * (0f b1), and/or (21, 09, 80/81/83 /1 /4: Linux's clear_bit and set_bit
+ * with a constant bit are byte-sized), btr/bts (0f b3, 0f ab, 0f ba /5 /6),
+ * on 1-, 4- or 8-byte operands inside one entry.  Anything else, a write to a
  * page that is not a live L1 of this domain, or an entry that fails
  * validation: the guest gets the page fault it took.
  */
@@ -133,11 +134,14 @@ static bool decode(struct cpu_regs *regs, struct insn *in)
         case 0x21: in->op = OP_AND; break;
         case 0x09: in->op = OP_OR; break;
         case 0xc7: if ((reg & 7) != 0) return false; in->op = OP_MOV; imm = 4; break;
-        case 0x81: case 0x83:
+        case 0xc6: if ((reg & 7) != 0) return false; in->op = OP_MOV; imm = 1; in->size = 1; break;
+        case 0x80: case 0x81: case 0x83:        /* and/or with an immediate (0x80: bytes) */
             if ((reg & 7) == 4) in->op = OP_AND;
             else if ((reg & 7) == 1) in->op = OP_OR;
             else return false;
             imm = op == 0x81 ? 4 : 1;
+            if (op == 0x80)
+                in->size = 1;
             break;
         default: return false;
         }
@@ -176,11 +180,16 @@ static bool decode(struct cpu_regs *regs, struct insn *in)
     return true;
 }
 
+/* The bits of an operand of size bytes. */
+static u64 size_mask(unsigned int size)
+{
+    return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
 static void set_logic_flags(struct cpu_regs *regs, u64 res, unsigned int size)
 {
     u64 f = regs->rflags & ~(u64)0x8d5;         /* CF PF AF ZF SF OF */
-    u64 m = size == 8 ? ~0ull : 0xffffffffull;
-    res &= m;
+    res &= size_mask(size);
     if (!res)
         f |= 0x40;
     if (res >> (size * 8 - 1))
@@ -192,7 +201,7 @@ static void set_logic_flags(struct cpu_regs *regs, u64 res, unsigned int size)
 
 static void set_sub_flags(struct cpu_regs *regs, u64 a, u64 b, unsigned int size)
 {
-    u64 m = size == 8 ? ~0ull : 0xffffffffull;
+    u64 m = size_mask(size);
     a &= m;
     b &= m;
     u64 r = (a - b) & m;
@@ -242,7 +251,7 @@ bool pv_ptwr_fault(struct cpu_regs *regs, u64 addr, u32 ec)
 
     u64 *pte = (u64 *)((u8 *)mfn_to_virt(_mfn(mfn)) + (addr & (PAGE_SIZE - 1) & ~7ull));
     unsigned int shift = (unsigned int)(in.ea & 7) * 8;
-    u64 mask = in.size == 8 ? ~0ull : 0xffffffffull << shift;
+    u64 mask = size_mask(in.size) << shift;
     for (int tries = 0; tries < 8; tries++) {
         u64 old = __atomic_load_n(pte, __ATOMIC_ACQUIRE);
         u64 cur = (old & mask) >> shift, val = cur;
@@ -253,8 +262,7 @@ bool pv_ptwr_fault(struct cpu_regs *regs, u64 addr, u32 ec)
         case OP_BTR: val = cur & ~(1ull << (in.src & (in.size * 8 - 1))); break;
         case OP_BTS: val = cur | (1ull << (in.src & (in.size * 8 - 1))); break;
         case OP_CMPXCHG: {
-            u64 m = in.size == 8 ? ~0ull : 0xffffffffull;
-            val = (regs->rax & m) == cur ? in.src : cur;
+            val = (regs->rax & size_mask(in.size)) == cur ? in.src : cur;
             break;
         }
         }
@@ -270,7 +278,7 @@ bool pv_ptwr_fault(struct cpu_regs *regs, u64 addr, u32 ec)
             break;
         case OP_CMPXCHG:
             set_sub_flags(regs, regs->rax, cur, in.size);
-            if (val == cur && (regs->rax & (in.size == 8 ? ~0ull : 0xffffffffull)) != cur)
+            if (val == cur && (regs->rax & size_mask(in.size)) != cur)
                 regs->rax = cur;                /* failed compare: rax gets the entry */
             break;
         case OP_AND: case OP_OR:

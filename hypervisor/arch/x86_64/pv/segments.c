@@ -122,6 +122,134 @@ fail:
 void pv_destroy_gdt(struct vcpu *v)
 {
     destroy_gdt(v);
+    pv_destroy_ldt(v);
+}
+
+/*
+ * ---- the LDT ----
+ * As Xen: MMUEXT_SET_LDT records a guest address and an entry count; a page
+ * of it is taken (descriptor type: validated, no longer writable by the
+ * guest) and mapped into this CPU's LDT window when the CPU first touches it
+ * (a #PF in the window).  LDTR describes the window.  A page the guest has
+ * not mapped, or mapped writable, reaches the guest as the #PF at its own
+ * address; an access beyond the entries as #GP(selector).  The window only
+ * ever maps the running vCPU's pages.
+ */
+#define LDT_PAGES 16
+
+static u64 loaded_ldt[NR_CPUS][LDT_PAGES];
+static unsigned int loaded_ldt_ents[NR_CPUS];
+
+static u64 ldt_window(unsigned int cpu)
+{
+    return LDTWIN_VIRT_START + (u64)cpu * LDTWIN_SIZE;
+}
+
+static void ldt_window_set(unsigned int cpu, unsigned int i, u64 mfn)
+{
+    u64 va = ldt_window(cpu) + (u64)i * PAGE_SIZE;
+    if (mfn)
+        map_pages(va, mfn << PAGE_SHIFT, 1, PTE_W | PTE_NX);   /* the CPU sets accessed bits */
+    else
+        unmap_pages(va, 1);
+    loaded_ldt[cpu][i] = mfn;
+}
+
+void pv_load_ldt(struct vcpu *v)
+{
+    unsigned int cpu = smp_processor_id();
+    unsigned int ents = v ? v->arch.ldt_ents : 0;
+    if (!ents && !loaded_ldt_ents[cpu])
+        return;
+    for (unsigned int i = 0; i < LDT_PAGES; i++) {
+        u64 want = v && (u64)i * 512 < ents ? v->arch.ldt_frames[i] : 0;
+        if (loaded_ldt[cpu][i] != want)
+            ldt_window_set(cpu, i, want);
+    }
+    if (ents == loaded_ldt_ents[cpu])
+        return;
+    u16 sel = 0;
+    if (ents) {
+        u64 *g = this_cpu()->arch.gdt;
+        u64 base = ldt_window(cpu), limit = (u64)ents * 8 - 1;
+        unsigned int slot = (LDT_SEL & 0xfff) >> 3;
+        g[slot] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82ull << 40) |
+                  (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+        g[slot + 1] = base >> 32;
+        sel = LDT_SEL;
+    }
+    __asm__ volatile("lldt %w0" :: "r"(sel) : "memory");
+    loaded_ldt_ents[cpu] = ents;
+}
+
+void pv_destroy_ldt(struct vcpu *v)
+{
+    for (unsigned int i = 0; i < LDT_PAGES; i++) {
+        if (v->arch.ldt_frames[i])
+            put_page_and_type(mfn_to_page(_mfn(v->arch.ldt_frames[i])));
+        v->arch.ldt_frames[i] = 0;
+    }
+    if (v == current)
+        pv_load_ldt(v);
+}
+
+long pv_set_ldt(struct vcpu *v, u64 base, u32 ents)
+{
+    if (!ents)
+        base = 0;
+    bool addr_ok = base < (1ull << 47) || base >= HYPERVISOR_VIRT_END;
+    if ((base & (PAGE_SIZE - 1)) || !addr_ok || ents > LDT_PAGES * 512)
+        return -EINVAL;
+    if (ents == v->arch.ldt_ents && base == v->arch.ldt_base)
+        return 0;
+    v->arch.ldt_base = base;                /* the caller holds mm_lock */
+    v->arch.ldt_ents = ents;
+    pv_destroy_ldt(v);
+    return 0;
+}
+
+/* Take page i of v's LDT and map it here. */
+static bool map_ldt_page(struct vcpu *v, unsigned int i)
+{
+    struct domain *d = v->domain;
+    if (!v->arch.ldt_frames[i]) {
+        struct page_info *l1pg;
+        u64 *pl1e = guest_l1e(v, v->arch.ldt_base + (u64)i * PAGE_SIZE, &l1pg);
+        u64 e = pl1e ? *pl1e : 0;
+        if (!(e & PTE_P))
+            return false;
+        u64 mfn = (e & PTE_ADDR) >> PAGE_SHIFT;
+        if (!mfn_valid(_mfn(mfn)) ||
+            get_page_and_type(mfn_to_page(_mfn(mfn)), d, PGT_seg_desc_page))
+            return false;
+        v->arch.ldt_frames[i] = mfn;
+    }
+    ldt_window_set(smp_processor_id(), i, v->arch.ldt_frames[i]);
+    return true;
+}
+
+bool pv_ldt_fault(struct cpu_regs *regs, u64 cr2)
+{
+    u64 win = ldt_window(smp_processor_id());
+    struct vcpu *v = current;
+    if (cr2 < win || cr2 >= win + LDTWIN_SIZE || is_idle_vcpu(v))
+        return false;
+    u64 offset = cr2 - win;
+    bool ok = false;
+    if ((offset >> 3) < v->arch.ldt_ents) {
+        spin_lock(&v->domain->mm_lock);
+        ok = map_ldt_page(v, (unsigned int)(offset >> PAGE_SHIFT));
+        spin_unlock(&v->domain->mm_lock);
+    }
+    if (ok)
+        return true;                            /* the instruction runs again */
+    if (!(regs->cs & 3))
+        return false;                           /* the hypervisor's own load: its fixup */
+    if ((offset >> 3) >= v->arch.ldt_ents)
+        pv_inject_gp(regs, (u32)((offset & ~3ull) | 4));    /* #GP(selector, TI) */
+    else
+        pv_inject_page_fault(regs, v->arch.ldt_base + offset, (u32)regs->error_code);
+    return true;
 }
 
 long do_set_gdt(u64 frame_list, u64 entries, u64 a3, u64 a4, u64 a5)

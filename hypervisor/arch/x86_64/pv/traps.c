@@ -156,6 +156,8 @@ void guest_exception(struct cpu_regs *regs)
 
     switch (vec) {
     case VEC_PF: {
+        if (unlikely(cr2 >= HYPERVISOR_VIRT_START) && pv_ldt_fault(regs, cr2))
+            return;
         if ((regs->error_code & (PFEC_write | PFEC_present)) == (PFEC_write | PFEC_present) &&
             v->arch.kernel_mode && pv_ptwr_fault(regs, cr2, regs->error_code))
             return;
@@ -225,6 +227,24 @@ void exit_to_guest(struct cpu_regs *regs)
         local_irq_enable();
         pv_bounce(v, regs, v->arch.event_callback, true, false, 0);
     }
+}
+
+/* SOFTIRQ_NMI, on the way back to a guest: an NMI sent to the vCPU that runs
+ * here (VCPUOP_send_nmi) is delivered through trap 2 of its virtual IDT, and
+ * no other until its handler returns with the iret hypercall.  Without a
+ * handler it is dropped. */
+void pv_deliver_nmi(void)
+{
+    struct vcpu *v = current;
+    if (is_idle_vcpu(v) || !v->arch.nmi_pending || v->arch.nmi_masked)
+        return;
+    v->arch.nmi_pending = false;
+    const struct trap_info *ti = &v->arch.traps[VEC_NMI];
+    if (!ti->address)
+        return;
+    v->arch.nmi_masked = true;
+    local_irq_enable();
+    pv_bounce(v, guest_regs(), ti->address, false, false, 0);
 }
 
 /* iretq to the guest faulted: a selector of the guest's own making. */

@@ -57,6 +57,9 @@ long pv_vcpu_initialise(struct vcpu *v, u64 arg)
         goto out;
     if (!(c->flags & VGCF_in_kernel) && !c->ctrlreg[1])
         goto out;
+    if (c->ldt_ents && ((c->ldt_base & (PAGE_SIZE - 1)) || c->ldt_ents > 8192 ||
+                        (c->ldt_base >= (1ull << 47) && c->ldt_base < HYPERVISOR_VIRT_END)))
+        goto out;
 
     u64 l4 = xen_cr3_to_pfn(c->ctrlreg[3]);
     u64 ul4 = c->ctrlreg[1] ? xen_cr3_to_pfn(c->ctrlreg[1]) : 0;
@@ -104,6 +107,9 @@ long pv_vcpu_initialise(struct vcpu *v, u64 arg)
     a->fs = (u16)c->user_regs.fs;
     a->gs = (u16)c->user_regs.gs;
     a->guest_ts = c->ctrlreg[0] & 8;
+    a->iopl = (u32)(c->user_regs.rflags & X86_EFLAGS_IOPL);     /* as Xen: the context's IOPL */
+    a->ldt_base = c->ldt_ents ? c->ldt_base : 0;      /* its pages are taken on first use */
+    a->ldt_ents = (unsigned int)c->ldt_ents;
 
     struct cpu_regs *r = &a->regs;
     memset(r, 0, sizeof(*r));

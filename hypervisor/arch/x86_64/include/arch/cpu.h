@@ -123,6 +123,23 @@ static __always_inline bool local_irq_enabled(void)
     return local_save_flags() & 0x200;
 }
 
+/* Load CR3 and drop every translation, global ones too: PV guests' user
+ * mappings are global (pv/mm_fast.h, adjust_guest_l1e), so only the switch
+ * between a guest's own kernel and user tables may keep them. */
+static __always_inline void write_cr3_flush_all(u64 cr3)
+{
+    u64 cr4 = read_cr4();
+    if (!(cr4 & X86_CR4_PGE)) {
+        write_cr3(cr3);
+        return;
+    }
+    u64 f = local_irq_save();
+    write_cr4(cr4 & ~X86_CR4_PGE);
+    write_cr3(cr3);
+    write_cr4(cr4);
+    local_irq_restore(f);
+}
+
 static __always_inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
 static __always_inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
 static __always_inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }

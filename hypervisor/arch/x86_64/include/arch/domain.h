@@ -32,7 +32,8 @@ struct arch_vcpu {
     u64 failsafe_callback;
     u64 syscall_callback;
     bool event_cb_masks, failsafe_cb_masks, syscall_cb_masks;   /* CALLBACKF_mask_events */
-    u64 nmi_callback;
+    volatile bool nmi_pending;     /* VCPUOP_send_nmi, not yet delivered */
+    bool nmi_masked;               /* in the guest's NMI handler, until its iret */
 
     /* Virtual TSS: the guest kernel stack for bounces from user mode. */
     u64 kernel_ss, kernel_sp;
@@ -46,8 +47,9 @@ struct arch_vcpu {
     u16 ds, es, fs, gs;
     u64 gdt_frames[NR_GUEST_GDT_FRAMES];
     unsigned int gdt_ents;
-    u64 ldt_base;
+    u64 ldt_base;                  /* MMUEXT_SET_LDT: guest address, entries */
     unsigned int ldt_ents;
+    u64 ldt_frames[16];            /* its pages taken so far (descriptor type), 0 = not yet */
 
     /* I/O privilege (PHYSDEVOP_set_iopl), in EFLAGS.IOPL position. */
     u32 iopl;

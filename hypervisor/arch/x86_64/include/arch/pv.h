@@ -41,6 +41,8 @@ bool pv_bounce(struct vcpu *v, struct cpu_regs *regs, u64 eip, bool mask_events,
 /* Deliver hardware exception vec to the guest's trap table entry. */
 void pv_inject_trap(struct cpu_regs *regs, unsigned int vec, bool has_ec, u32 ec);
 void pv_inject_gp(struct cpu_regs *regs, u32 ec);
+/* SOFTIRQ_NMI: deliver a pending virtual NMI to the vCPU running here. */
+void pv_deliver_nmi(void);
 void pv_inject_page_fault(struct cpu_regs *regs, u64 cr2, u32 ec);
 
 u64 guest_cr3_mfn(const struct vcpu *v);
@@ -63,6 +65,14 @@ void pv_fpu_guest_ts(struct vcpu *v, bool set);
 bool pv_check_descriptor(u64 *desc);
 int validate_seg_desc_page(struct page_info *pg);
 void pv_load_gdt(struct vcpu *v);
+/* The LDT (segments.c): this CPU's window and LDTR for v (NULL: none); a #PF
+ * in the window (true: handled); MMUEXT_SET_LDT; dropping its pages. */
+void pv_load_ldt(struct vcpu *v);
+bool pv_ldt_fault(struct cpu_regs *regs, u64 cr2);
+long pv_set_ldt(struct vcpu *v, u64 base, u32 ents);      /* d->mm_lock held */
+void pv_destroy_ldt(struct vcpu *v);
+/* The guest kernel's L1 entry for va, with its table page (mmu.c). */
+u64 *guest_l1e(struct vcpu *v, u64 va, struct page_info **l1pg);
 
 /* Context switch (context.c). */
 void pv_context_switch(struct vcpu *prev, struct vcpu *next);
