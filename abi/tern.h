@@ -27,6 +27,7 @@ struct tern_counters {
     uint64_t as_switches;           /* CR3 loads for this vCPU */
     uint64_t domain_switches;       /* times it left its physical CPU */
     uint64_t ipis;                  /* IPIs its CPU sent while running it */
+    uint64_t pcpus;                 /* bit n: it has run on physical CPU n (pinning checks) */
 };
 
 #endif

@@ -8,13 +8,35 @@
 
 void pv_console_write(const char *s, size_t n);
 void native_console_write(const char *s, size_t n);
+int pv_console_getc(void);
+int native_console_getc(void);
+
+int console_getc(void)
+{
+    return platform_is_pv ? pv_console_getc() : native_console_getc();
+}
 
 void console_write(const char *s, size_t n)
 {
+    /* One CPU at a time once several run (smp.c); a CPU that is already
+     * writing (a fault while printing) goes on without waiting for itself. */
+    static int owner = -1;
+    int me = (int)smp_cpu_id(), free = -1;
+    bool nested = __atomic_load_n(&owner, __ATOMIC_RELAXED) == me;
+    if (smp_active && !nested) {
+        unsigned spins = 0;
+        while (!__atomic_compare_exchange_n(&owner, &free, me, false, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_RELAXED)) {
+            free = -1;
+            smp_relax(&spins);
+        }
+    }
     if (platform_is_pv)
         pv_console_write(s, n);
     else
         native_console_write(s, n);
+    if (smp_active && !nested)
+        __atomic_store_n(&owner, -1, __ATOMIC_RELEASE);
 }
 
 int vprintf(const char *fmt, va_list ap)

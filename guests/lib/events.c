@@ -6,12 +6,19 @@
  * each pending unmasked port clears its bit and calls its handler.  The return
  * through HYPERVISOR_iret restores the mask from the saved RFLAGS.IF.
  * Natively there are no event channels: events_enable/disable are sti/cli.
+ *
+ * Several vCPUs (smp.c): evtchn_pending and evtchn_mask are the domain's,
+ * the selector, upcall_pending and upcall_mask are each vCPU's own
+ * (vcpu_info slot = vCPU id).  An upcall handles only the ports bound to its
+ * vCPU (evtchn_set_cpu); another vCPU's port in the same word stays pending
+ * for that vCPU, whose selector says so.
  */
 #include "guest.h"
 
 #define NR_PORTS (sizeof(shared_info->evtchn_pending) * 8)
 
 static evtchn_handler_t handlers[1024];
+static u8 port_cpu[1024];
 u64 upcalls;
 void (*evtchn_upcall_hook)(void);
 
@@ -19,6 +26,12 @@ void evtchn_set_handler(evtchn_port_t port, evtchn_handler_t fn)
 {
     if (port < ARRAY_SIZE(handlers))
         handlers[port] = fn;
+}
+
+void evtchn_set_cpu(evtchn_port_t port, unsigned cpu)
+{
+    if (port < ARRAY_SIZE(port_cpu))
+        port_cpu[port] = (u8)cpu;
 }
 
 void evtchn_unmask(evtchn_port_t port)
@@ -35,8 +48,9 @@ long evtchn_send(evtchn_port_t port)
 
 void evtchn_upcall(void)
 {
-    vcpu_info_t *v = vcpu0();
-    upcalls++;
+    unsigned cpu = smp_cpu_id();
+    vcpu_info_t *v = &shared_info->vcpu_info[cpu];
+    __atomic_fetch_add(&upcalls, 1, __ATOMIC_RELAXED);
     if (evtchn_upcall_hook)
         evtchn_upcall_hook();
     WRITE_ONCE(v->evtchn_upcall_pending, 0);
@@ -49,6 +63,8 @@ void evtchn_upcall(void)
             unsigned b = (unsigned)__builtin_ctzl(pend);
             pend &= pend - 1;
             evtchn_port_t port = w * 64 + b;
+            if (port < ARRAY_SIZE(port_cpu) && port_cpu[port] != cpu)
+                continue;                       /* another vCPU's */
             __atomic_fetch_and(&shared_info->evtchn_pending[w], ~(1UL << b), __ATOMIC_SEQ_CST);
             if (port < ARRAY_SIZE(handlers) && handlers[port])
                 handlers[port](port);
@@ -62,7 +78,7 @@ void events_enable(void)
         __asm__ volatile("sti" ::: "memory");
         return;
     }
-    vcpu_info_t *v = vcpu0();
+    vcpu_info_t *v = this_vcpu();
     WRITE_ONCE(v->evtchn_upcall_mask, 0);
     mb();
     /* Anything that arrived while masked: any hypercall returns through the
@@ -77,6 +93,6 @@ void events_disable(void)
         __asm__ volatile("cli" ::: "memory");
         return;
     }
-    WRITE_ONCE(vcpu0()->evtchn_upcall_mask, 1);
+    WRITE_ONCE(this_vcpu()->evtchn_upcall_mask, 1);
     BARRIER();
 }

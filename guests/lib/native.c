@@ -36,14 +36,14 @@ struct gdt_ptr { u16 limit; u64 base; } __packed;
 struct idt_gate { u16 off0, sel; u8 ist, type; u16 off1; u32 off2, zero; };
 struct tss { u32 rsvd0; u64 rsp[3]; u64 rsvd1; u64 ist[7]; u64 rsvd2; u16 rsvd3, iomap; } __packed;
 
-static u64 gdt[8] __aligned(16) = {
+/* 0x28 + 16 * n: CPU n's TSS (smp.c starts CPUs 1..). */
+static u64 gdt[5 + 2 * SMP_MAX_CPUS] __aligned(16) = {
     0,
     0x00af9a000000ffffULL,      /* 0x08 kernel code, 64-bit */
     0x00cf92000000ffffULL,      /* 0x10 kernel data */
     0x00cff2000000ffffULL,      /* 0x18 user data (sysret SS) */
     0x00affa000000ffffULL,      /* 0x20 user code, 64-bit (sysret CS) */
     0, 0,                       /* 0x28 TSS */
-    0,
 };
 /* Read by head.S's 32-bit lgdt too (limit + low 32 bits of the base). */
 struct gdt_ptr native_gdt_ptr = { sizeof(gdt) - 1, (u64)gdt };
@@ -73,6 +73,16 @@ void native_console_write(const char *s, size_t n)
     }
 }
 
+int native_console_getc(void);
+int native_console_getc(void)
+{
+    native_events.pio++;
+    if (!(inb(COM1 + 5) & 1))              /* line status: data ready */
+        return -1;
+    native_events.pio++;
+    return inb(COM1);
+}
+
 __noreturn void native_exit(bool clean);
 __noreturn void native_exit(bool clean)
 {
@@ -85,14 +95,16 @@ __noreturn void native_exit(bool clean)
 /* ---- local APIC ---- */
 u32 lapic_read(u32 reg);
 void lapic_write(u32 reg, u32 v);
+/* The counts are atomic (one `lock add`, as many instructions as a plain
+ * one): several CPUs use their local APICs at once. */
 u32 lapic_read(u32 reg)
 {
-    native_events.mmio++;
+    __atomic_fetch_add(&native_events.mmio, 1, __ATOMIC_RELAXED);
     return *(volatile u32 *)(LAPIC_BASE + reg);
 }
 void lapic_write(u32 reg, u32 v)
 {
-    native_events.mmio++;
+    __atomic_fetch_add(&native_events.mmio, 1, __ATOMIC_RELAXED);
     *(volatile u32 *)(LAPIC_BASE + reg) = v;
 }
 
@@ -109,12 +121,16 @@ void (*native_timer_handler)(struct regs *r);
 u64 native_timer_irqs;
 
 void native_lapic_irq(struct regs *r);
+bool smp_native_irq(unsigned vector);
+
 void native_lapic_irq(struct regs *r)
 {
-    native_events.irqs++;
+    __atomic_fetch_add(&native_events.irqs, 1, __ATOMIC_RELAXED);
     if (r->vector == VEC_SPURIOUS)
         return;
-    if (r->vector == VEC_LAPIC_TIMER) {
+    if (r->vector == VEC_SMP_WAKE || r->vector == VEC_SMP_IPI)
+        smp_native_irq((unsigned)r->vector);
+    else if (r->vector == VEC_LAPIC_TIMER) {
         native_timer_irqs++;
         if (native_timer_handler)
             native_timer_handler(r);
@@ -157,6 +173,31 @@ static void lapic_init(void)
 }
 
 static char native_cmdline[1024];
+u64 native_rsdp;                        /* hvm_start_info's ACPI RSDP (smp.c), 0 if none */
+
+/* A secondary CPU's own TSS (rsp0 = stack_top, IST1 its #DF stack), the
+ * shared GDT and IDT, the syscall MSRs and its local APIC (smp.c). */
+void native_cpu_init_ap(unsigned cpu, u64 stack_top);
+void native_cpu_init_ap(unsigned cpu, u64 stack_top)
+{
+    static struct tss ap_tss[SMP_MAX_CPUS] __aligned(16);
+    static u8 ap_df_stack[SMP_MAX_CPUS][4096] __aligned(16);
+    struct tss *ts = &ap_tss[cpu];
+    u64 t = (u64)ts;
+    ts->rsp[0] = stack_top;
+    ts->ist[0] = (u64)ap_df_stack[cpu] + sizeof(ap_df_stack[cpu]);
+    ts->iomap = sizeof(*ts);
+    gdt[5 + 2 * cpu] = (sizeof(*ts) - 1) | ((t & 0xffffff) << 16) | (0x89ULL << 40) |
+                       (((t >> 24) & 0xff) << 56);
+    gdt[6 + 2 * cpu] = t >> 32;
+    __asm__ volatile("ltr %w0" :: "r"(0x28 + 16 * cpu) : "memory");
+    struct gdt_ptr ip = { sizeof(idt) - 1, (u64)idt };
+    __asm__ volatile("lidt %0" :: "m"(ip));
+    wrmsr(MSR_STAR, (0x10ULL << 48) | (0x08ULL << 32));
+    wrmsr(MSR_LSTAR, (u64)native_syscall_entry);
+    wrmsr(MSR_FMASK, 0x40700);
+    lapic_init();
+}
 
 void native_boot(u32 start_info_paddr);
 void native_boot(u32 start_info_paddr)
@@ -166,6 +207,8 @@ void native_boot(u32 start_info_paddr)
     if (si && si->magic == XEN_HVM_START_MAGIC_VALUE && si->cmdline_paddr)
         strlcpy(native_cmdline, (const char *)si->cmdline_paddr, sizeof(native_cmdline));
     guest_cmdline = native_cmdline;
+    if (si && si->magic == XEN_HVM_START_MAGIC_VALUE && si->version >= 1)
+        native_rsdp = si->rsdp_paddr;
 
     /* GDT with the TSS, then the IDT. */
     u64 t = (u64)&tss;

@@ -56,6 +56,33 @@ void pv_console_write(const char *s, size_t n)
     }
 }
 
+/* One character of console input, -1 if none: console_io's read for the
+ * initial domain, the ring's input half for the others. */
+int pv_console_getc(void);
+int pv_console_getc(void)
+{
+    if (pv_is_dom0 || !cons_ring) {
+        char c;
+        return HYPERVISOR_console_io(CONSOLEIO_read, 1, &c) == 1 ? (u8)c : -1;
+    }
+    struct xencons_interface *r = cons_ring;
+    XENCONS_RING_IDX cons = r->in_cons, prod = READ_ONCE(r->in_prod);
+    if (cons == prod)
+        return -1;
+    mb();
+    int c = (u8)r->in[MASK_XENCONS_IDX(cons, r->in)];
+    mb();
+    r->in_cons = cons + 1;
+    return c;
+}
+
+/* The event that says console input arrived: the ring's port for a domU, 0
+ * (bind VIRQ_CONSOLE) for the initial domain. */
+evtchn_port_t pv_console_port(void)
+{
+    return pv_is_dom0 || !cons_ring ? 0 : cons_evtchn;
+}
+
 long pv_set_trap(unsigned vector, unsigned dpl, void *handler)
 {
     struct trap_info t[2] = {
@@ -93,6 +120,15 @@ static void pv_traps_init(void)
         if (rc)
             guest_panic("callback_op(register, type %d): %ld", cbs[i].type, rc);
     }
+}
+
+/* A secondary vCPU's trap table (VCPUOP_initialise: trap_ctxt[vector]):
+ * the boot vCPU's as pv_traps_init registered it. */
+void pv_fill_trap_ctxt(struct trap_info *ctxt);
+void pv_fill_trap_ctxt(struct trap_info *ctxt)
+{
+    for (unsigned v = 0; v < 32; v++)
+        ctxt[v] = trap_table[v];
 }
 
 const char *platform_name(void)

@@ -45,7 +45,7 @@ const char *vector_name(int v)
 static u64 fault_cr2(void)
 {
     if (platform_is_pv)
-        return vcpu0()->arch.cr2;
+        return this_vcpu()->arch.cr2;       /* the faulting vCPU's */
     return read_cr2();
 }
 

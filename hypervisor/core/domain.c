@@ -157,6 +157,7 @@ struct domain *domain_create(domid_t id, const char *name, bool privileged,
     spin_lock_init(&d->page_lock);
     spin_lock_init(&d->mm_lock);
     spin_lock_init(&d->watchdog_lock);
+    spin_lock_init(&d->console.lock);
     domain_watchdogs_init(d);
     page_list_init(&d->page_list);
 
@@ -245,6 +246,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 
 void domain_relinquish_memory(struct domain *d)
 {
+    console_detach(d);
     spin_lock(&d->mm_lock);
     /* Phase 1: vCPU references and pins.  Every page still has its allocation
      * reference, so nothing is freed while the tables come apart. */

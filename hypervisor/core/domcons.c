@@ -7,13 +7,24 @@
  * crash reports.  Ring indices are guest-controlled: at most one ring's worth
  * is consumed per notification and a producer that runs more than a ring
  * ahead is treated as having produced exactly one ring.
+ *
+ * Input from the serial line goes to the domain that has focus: into its
+ * ring's input half (a full ring drops the character) and a notification on
+ * its console port, or, for a domain using console_io, into a 256-byte
+ * buffer read by CONSOLEIO_read with VIRQ_CONSOLE sent.  Ctrl-A three times
+ * moves the focus to the next domain, then to Tern itself, whose keys dump
+ * state ('h' lists them).
  */
 #include "console.h"
 #include "domain.h"
 #include "evtchn.h"
 #include "guest_access.h"
 #include "lib.h"
+#include "serial.h"
+#include "arch/apic.h"
+#include "arch/desc.h"
 #include "arch/mm.h"
+#include "arch/traps.h"
 
 static void emit_line(struct domain *d)
 {
@@ -76,6 +87,8 @@ void console_dump_tail(struct domain *d)
 /* The guest notified its console port: drain the output ring. */
 static void ring_notify(struct domain *d, unsigned int port)
 {
+    if (!d->console.ring_mfn)
+        return;
     struct xencons_interface *r = mfn_to_virt(_mfn(d->console.ring_mfn));
     XENCONS_RING_IDX cons = __atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE);
     XENCONS_RING_IDX prod = __atomic_load_n(&r->out_prod, __ATOMIC_ACQUIRE);
@@ -125,10 +138,172 @@ long do_console_io(u64 cmd, u64 count, u64 buffer, u64 a4, u64 a5)
         }
         return 0;
     }
-    case CONSOLEIO_read:
+    case CONSOLEIO_read: {
         if ((u32)count > 0x7fffffff)
             return -E2BIG;
-        return 0;                   /* console input is not routed to domains yet */
+        struct dom_console *c = &d->console;
+        char buf[sizeof(c->in)];
+        u64 f = spin_lock_irqsave(&c->lock);
+        u32 n = 0;
+        while (n < (u32)count && n < sizeof(buf) && c->in_cons != c->in_prod)
+            buf[n++] = c->in[c->in_cons++ % sizeof(c->in)];
+        spin_unlock_irqrestore(&c->lock, f);
+        if (n && copy_to_guest(buffer, buf, n))
+            return -EFAULT;
+        return n;
+    }
     }
     return -ENOSYS;
+}
+
+/* ---- input ---- */
+
+#define KEY_SWITCH      0x01            /* Ctrl-A, three times in a row */
+#define FOCUS_TERN      0xffffu
+#define FOCUS_NONE      0xfffeu
+
+static unsigned int focus = FOCUS_NONE;
+static unsigned int switches_seen;
+
+void console_detach(struct domain *d)
+{
+    u64 f = spin_lock_irqsave(&d->console.lock);
+    d->console.ring_mfn = 0;
+    spin_unlock_irqrestore(&d->console.lock, f);
+}
+
+/* The next live domain after id (FOCUS_TERN when none is left). */
+static unsigned int next_domain(unsigned int id)
+{
+    for (unsigned int i = id == FOCUS_NONE || id == FOCUS_TERN ? 0 : id + 1; i < MAX_DOMAINS; i++) {
+        struct domain *d = get_domain_by_id((domid_t)i);
+        if (d) {
+            put_domain(d);
+            return i;
+        }
+    }
+    return FOCUS_TERN;
+}
+
+static void announce_focus(void)
+{
+    if (focus == FOCUS_TERN) {
+        printk("Tern: console input to Tern (h: keys; Ctrl-A three times: next)\n");
+        return;
+    }
+    struct domain *d = get_domain_by_id((domid_t)focus);
+    if (d) {
+        printk("Tern: console input to domain %u (%s) (Ctrl-A three times: next)\n", d->domain_id,
+               d->name);
+        put_domain(d);
+    }
+}
+
+static void tern_key(char c)
+{
+    switch (c) {
+    case 'h':
+        printk("Tern keys: d dump domains and vCPUs, q the same and VIRQ_DEBUG to every vCPU\n");
+        break;
+    case 'd':
+    case 'q':
+        dump_domains();
+        if (c == 'q')
+            for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
+                struct domain *d = get_domain_by_id((domid_t)i);
+                if (!d)
+                    continue;
+                for (unsigned int v = 0; v < d->max_vcpus; v++)
+                    send_guest_vcpu_virq(d->vcpu[v], VIRQ_DEBUG);
+                put_domain(d);
+            }
+        break;
+    }
+}
+
+/* One character for d: false if it had nowhere to go. */
+static bool domain_input(struct domain *d, char ch)
+{
+    struct dom_console *c = &d->console;
+    bool ok = false, ring = false;
+    u64 f = spin_lock_irqsave(&c->lock);
+    if (d->state != DOM_RUNNING) {
+        /* gone: nothing to deliver to */
+    } else if (c->ring_mfn) {
+        struct xencons_interface *r = mfn_to_virt(_mfn(c->ring_mfn));
+        XENCONS_RING_IDX cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
+        XENCONS_RING_IDX prod = r->in_prod;     /* ours to advance; the guest may scribble */
+        if (prod - cons < sizeof(r->in)) {
+            r->in[MASK_XENCONS_IDX(prod, r->in)] = ch;
+            __atomic_store_n(&r->in_prod, prod + 1, __ATOMIC_RELEASE);
+            ok = ring = true;
+        }
+    } else if (d->is_privileged) {
+        if (c->in_prod - c->in_cons < sizeof(c->in)) {
+            c->in[c->in_prod++ % sizeof(c->in)] = ch;
+            ok = true;
+        }
+    }
+    spin_unlock_irqrestore(&c->lock, f);
+    if (ok && ring)
+        evtchn_set_pending_port(d, c->port);
+    else if (ok)
+        send_guest_global_virq(d, VIRQ_CONSOLE);
+    return ok;
+}
+
+static void deliver(char ch)
+{
+    if (focus == FOCUS_NONE) {
+        focus = next_domain(FOCUS_NONE);
+        announce_focus();
+    }
+    if (focus == FOCUS_TERN) {
+        tern_key(ch);
+        return;
+    }
+    struct domain *d = get_domain_by_id((domid_t)focus);
+    if (!d) {
+        focus = next_domain(focus);             /* it ended: the next one */
+        announce_focus();
+        if (focus == FOCUS_TERN)
+            return;
+        d = get_domain_by_id((domid_t)focus);
+        if (!d)
+            return;
+    }
+    domain_input(d, ch);
+    put_domain(d);
+}
+
+static void console_input_char(char ch)
+{
+    if (ch == KEY_SWITCH) {
+        if (++switches_seen == 3) {
+            switches_seen = 0;
+            focus = next_domain(focus);
+            announce_focus();
+        }
+        return;
+    }
+    for (; switches_seen; switches_seen--)
+        deliver(KEY_SWITCH);                    /* fewer than three: plain Ctrl-As */
+    deliver(ch);
+}
+
+static void serial_interrupt(struct cpu_regs *regs)
+{
+    (void)regs;
+    int c;
+    while ((c = serial_getc()) >= 0)
+        console_input_char((char)c);
+}
+
+void console_input_init(void)
+{
+    set_irq_handler(VEC_SERIAL, serial_interrupt);
+    if (ioapic_route_isa_irq(4, VEC_SERIAL))
+        serial_enable_rx_irq();
+    else
+        printk("Tern: no I/O APIC: console input is not available\n");
 }

@@ -279,6 +279,7 @@ void start_tern(u32 magic, u32 info)
     if (cmdline_get(hv_cmdline, "stall_dump", v, sizeof(v)))
         parse_u64(v, strlen(v), &stall);
     stall_dump_init((unsigned int)stall);
+    console_input_init();
     start_domains();
     cpu_idle_loop();
 }

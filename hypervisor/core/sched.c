@@ -354,8 +354,10 @@ void schedule(void)
         vcpu_runstate_change(prev, prev_runnable ? RUNSTATE_runnable :
                              (prev->pause_flags & (VPF_DOWN | VPF_DYING)) ? RUNSTATE_offline
                                                                             : RUNSTATE_blocked, t);
-    if (!is_idle_vcpu(next))
+    if (!is_idle_vcpu(next)) {
         vcpu_runstate_change(next, RUNSTATE_running, t);
+        next->stats.pcpus |= 1ull << cpu;
+    }
     next->is_running = true;
     spin_unlock_irqrestore(&rq->lock, f);
 

@@ -21,7 +21,7 @@ long do_tern_op(u64 cmd, u64 arg, u64 a3, u64 a4, u64 a5)
             .hypercalls = v->stats.hypercalls, .exceptions = v->stats.exceptions,
             .interrupts = v->stats.interrupts, .syscall_bounces = v->stats.syscall_bounces,
             .as_switches = v->stats.as_switches, .domain_switches = v->stats.domain_switches,
-            .ipis = v->stats.ipis,
+            .ipis = v->stats.ipis, .pcpus = v->stats.pcpus,
         };
         return copy_to_guest(arg, &c, sizeof(c)) ? -EFAULT : 0;
     }

@@ -60,6 +60,16 @@ void serial_putc(char c)
     outb(COM1 + THR, (u8)c);
 }
 
+/* Receive interrupts on (the caller routes COM1's IRQ 4): MCR OUT2 gates the
+ * IRQ line on PC UARTs. */
+void serial_enable_rx_irq(void)
+{
+    if (!present)
+        return;
+    outb(COM1 + MCR, 0x0b);         /* DTR, RTS, OUT2 */
+    outb(COM1 + IER, 0x01);         /* received data available */
+}
+
 int serial_getc(void)
 {
     if (!present || !(inb(COM1 + LSR) & LSR_DR))

@@ -15,7 +15,12 @@ struct acpi_info {
     u32 apic_ids[ACPI_MAX_CPUS];
     u32 acpi_ids[ACPI_MAX_CPUS];
     u64 lapic_addr;
-    u64 ioapic_addr;
+    u64 ioapic_addr;                /* the first I/O APIC (0: none) */
+    u32 ioapic_gsi_base;
+    /* ISA IRQ n arrives at GSI isa_gsi[n]; isa_flags[n] is the MADT's MPS
+     * INTI flags (polarity bits 0-1, trigger bits 2-3; 0 = the ISA default). */
+    u32 isa_gsi[16];
+    u16 isa_flags[16];
 };
 
 extern struct acpi_info acpi_info;

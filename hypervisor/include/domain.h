@@ -42,6 +42,7 @@ struct vcpu_stats {
     u64 as_switches;
     u64 domain_switches;
     u64 ipis;
+    u64 pcpus;                          /* bit n: it has run on physical CPU n */
 };
 
 struct domain;
@@ -80,8 +81,11 @@ struct vcpu {
 };
 
 struct dom_console {
+    spinlock_t lock;                    /* ring_mfn's validity, the input ring */
     u64 ring_mfn;                       /* domU: the xencons ring page; 0 = none */
     unsigned int port;                  /* its event channel */
+    char in[256];                       /* input for console_io's read (initial domain) */
+    unsigned int in_prod, in_cons;
     char line[256];                     /* output being assembled into a line */
     unsigned int line_len;
     char tail[2048];                    /* last output, kept for crash reports */
@@ -182,6 +186,10 @@ long domain_watchdog(struct domain *d, u32 id, u32 timeout);
 /* Console output of a domain (console.c). */
 void console_flush_domain(struct domain *d);
 void console_dump_tail(struct domain *d);
+/* Console input (domcons.c): serial input to the domain with focus; the
+ * domain's console ring is no longer to be touched (teardown). */
+void console_input_init(void);
+void console_detach(struct domain *d);
 /* Arch: drop what a vCPU holds (page tables, GDT); load a guest context. */
 void pv_vcpu_destroy(struct vcpu *v);
 void pv_fpu_forget(struct vcpu *v);

@@ -31,19 +31,20 @@ ORACLE = "xen"
 TIMEOUT = {"xen": 150, "native": 60, "tern": 60}
 
 
-def run_xen(image, cmdline, timeout):
-    return xen.run(image, cmdline, timeout=timeout)
+def run_xen(image, cmdline, timeout, vcpus=1, pcpus=None):
+    return xen.run(image, cmdline, timeout=timeout, vcpus=vcpus, pcpus=pcpus)
 
 
-def run_native(image, cmdline, timeout):
-    return native.run(image, cmdline, timeout=timeout)
+def run_native(image, cmdline, timeout, vcpus=1, pcpus=None):
+    return native.run(image, cmdline, timeout=timeout, vcpus=vcpus, pcpus=pcpus)
 
 
-def run_tern(image, cmdline, timeout):
-    return ternplat.run(image, cmdline, timeout=timeout)
+def run_tern(image, cmdline, timeout, vcpus=1, pcpus=None):
+    return ternplat.run(image, cmdline, timeout=timeout, vcpus=vcpus, pcpus=pcpus)
 
 
-# Platform name -> launcher(image, cmdline, timeout) -> (qemu.Result, contract.Report).
+# Platform name -> launcher(image, cmdline, timeout, vcpus=, pcpus=) -> (qemu.Result,
+# contract.Report); vcpus/pcpus come from the guest's meta (Meta.topology).
 PLATFORMS = {
     "xen": run_xen,
     "native": run_native,
@@ -90,7 +91,9 @@ class GuestRun:
             self.error = f"{os.path.relpath(image, ROOT)} is missing (make guests)"
             return
         try:
-            res, rep = PLATFORMS[self.platform](image, cmdline, TIMEOUT.get(self.platform, 120))
+            topology = meta_of(self.name, self.kind).topology()
+            res, rep = PLATFORMS[self.platform](image, cmdline, TIMEOUT.get(self.platform, 120),
+                                                **topology)
         except Exception as e:      # a launcher bug is this test's failure
             self.error = f"launcher failed: {e!r}"
             return
@@ -265,12 +268,18 @@ def st_parse_and_judge():
 
 
 def st_meta_errors():
-    for bad in ("expect: MAYBE\nplatforms: xen\n", "differs: x native reason\nplatforms: xen\n", "expect: SKIP\n"):
+    for bad in ("expect: MAYBE\nplatforms: xen\n", "differs: x native reason\nplatforms: xen\n", "expect: SKIP\n",
+                "vcpus: 0\nplatforms: xen\n", "pcpus: two\nplatforms: xen\n"):
         try:
             contract.parse_meta(bad)
         except contract.MetaError:
             continue
         return f"meta accepted: {bad!r}"
+    m = contract.parse_meta("platforms: xen\nvcpus: 4\npcpus: 2\n")
+    if m.topology() != {"vcpus": 4, "pcpus": 2}:
+        return f"vcpus/pcpus read as {m.topology()}"
+    if contract.parse_meta("platforms: xen\n").topology() != {"vcpus": 1, "pcpus": None}:
+        return "a meta without vcpus/pcpus does not default to 1 vCPU"
     return None
 
 

@@ -17,6 +17,11 @@ Meta file (guests/tests/NAME/meta, guests/bench/NAME/meta), `key: value` lines,
     differs: NAME on PLATFORM: reason
                                    a CHECK name (shell-style pattern allowed) or
                                    RESULT whose outcome may differ on PLATFORM
+    vcpus: 4                       CPUs the guest gets (default 1): Xen's
+                                   dom0_max_vcpus, Tern's config `vcpus`, QEMU's
+                                   -smp natively
+    pcpus: 2                       physical CPUs under Xen and Tern (QEMU -smp;
+                                   default: the platform's, 1 for Xen, 2 for Tern)
 """
 import fnmatch
 import json
@@ -95,6 +100,12 @@ class Meta:
         self.expect = {}        # platform or "*" -> verdict or "crashed"
         self.differs = []       # (pattern, platform, reason)
         self.notes = []         # other key: value lines
+        self.vcpus = 1          # CPUs of the guest
+        self.pcpus = None       # physical CPUs under a hypervisor (None: the launcher's default)
+
+    def topology(self):
+        """Keyword arguments of the launchers (xen/native/ternplat.run)."""
+        return {"vcpus": self.vcpus, "pcpus": self.pcpus}
 
     def expected(self, platform):
         return self.expect.get(platform, self.expect.get("*", "SUCCESS"))
@@ -129,6 +140,10 @@ def parse_meta(text, name="meta"):
             if v not in VERDICTS + ("crashed",):
                 raise MetaError(f"{name}:{n}: expect: {v!r} is not a verdict or 'crashed'")
             meta.expect[plat] = v
+        elif words[0] in ("vcpus", "pcpus"):
+            if not value.isdigit() or not 1 <= int(value) <= 64:
+                raise MetaError(f"{name}:{n}: {words[0]}: expected a number from 1 to 64")
+            setattr(meta, words[0], int(value))
         elif words[0] == "differs":
             m = re.match(r"(\S+) on (\S+):\s*(.+)$", value)
             if not m:

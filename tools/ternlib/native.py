@@ -7,16 +7,19 @@ comes from -append, and the guest ends by writing isa-debug-exit (port 0xf4):
 from . import contract, qemu
 
 
-def args(image, cmdline="", icount=False, mem_mib=128):
-    a = qemu.base_args("microvm", 1, mem_mib, "tcg", icount) + ["-kernel", image]
+def args(image, cmdline="", icount=False, mem_mib=128, vcpus=1):
+    a = qemu.base_args("microvm", vcpus, mem_mib, "tcg", icount) + ["-kernel", image]
     if cmdline:
         a += ["-append", cmdline]
     return a
 
 
-def run(image, cmdline="", icount=False, timeout=60, echo=False, log_path=None):
-    """Boot image natively; returns (qemu.Result, contract.Report)."""
-    res = qemu.run(args(image, cmdline, icount), timeout, echo=echo, log_path=log_path)
+def run(image, cmdline="", icount=False, timeout=60, echo=False, log_path=None, feed=None,
+        vcpus=1, pcpus=None):
+    """Boot image natively with vcpus CPUs (pcpus, a hypervisor's, means
+    nothing here); returns (qemu.Result, contract.Report)."""
+    res = qemu.run(args(image, cmdline, icount, vcpus=vcpus), timeout, echo=echo, log_path=log_path,
+                   feed=feed)
     rep = contract.parse(res.output)
     rep.platform = "native"
     if res.timed_out:

@@ -108,11 +108,25 @@ class Result:
         return None
 
 
-def run(args, timeout, echo=False, stop_on=None, stdin_tty=False, log_path=None):
+def _type(proc, data):
+    """Type data on the serial line, a character at a time as a person would
+    (a UART takes one byte per interrupt; QEMU buffers little)."""
+    try:
+        for b in data:
+            proc.stdin.write(bytes([b]))
+            proc.stdin.flush()
+            time.sleep(0.02)
+    except (BrokenPipeError, OSError):
+        pass
+
+
+def run(args, timeout, echo=False, stop_on=None, stdin_tty=False, log_path=None, feed=None):
     """Run QEMU, collect serial output with timestamps, enforce the timeout.
 
     stop_on: substrings; when a line contains one, QEMU is stopped (for
     platforms that halt without exiting, such as Xen after a dom0 poweroff).
+    feed: [(substring, bytes)], typed on the serial line in order, each once a
+    line containing its substring has appeared (at any time before).
     """
     res = Result()
     t0 = time.monotonic()
@@ -127,8 +141,11 @@ def run(args, timeout, echo=False, stop_on=None, stdin_tty=False, log_path=None)
         res.exit_code = proc.returncode
         res.elapsed = time.monotonic() - t0
         return res
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    feed = list(feed or [])
+    typed_after = []                # the lines feed's triggers are looked for in
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     buf = b""
     log = open(log_path, "wb") if log_path else None
     fd = proc.stdout.fileno()
@@ -162,6 +179,10 @@ def run(args, timeout, echo=False, stop_on=None, stdin_tty=False, log_path=None)
                 res.lines.append((now, text))
                 if stop_on and not res.stopped_at and any(s in text for s in stop_on):
                     res.stopped_at = text
+                if feed:
+                    typed_after.append(text)
+            while feed and any(feed[0][0] in t for t in typed_after):
+                _type(proc, feed.pop(0)[1])
             if res.stopped_at:
                 break
     finally:

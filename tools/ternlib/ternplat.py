@@ -29,14 +29,16 @@ def domain_output(output, name=DOMAIN):
 
 
 def run(image, cmdline="", icount=False, timeout=120, echo=False, log_path=None, role="initial",
-        memory="128M", smp=2, hv=None):
-    """Boot image as a Tern domain; returns (qemu.Result, contract.Report)."""
+        memory="128M", smp=2, hv=None, feed=None, vcpus=1, pcpus=None):
+    """Boot image as a Tern domain of vcpus vCPUs on pcpus (default smp)
+    physical CPUs; returns (qemu.Result, contract.Report)."""
     hv = hv or paths.HV_ELF
-    cfg = write_config(image, cmdline, role, memory)
+    smp = pcpus or smp
+    cfg = write_config(image, cmdline, role, memory, vcpus=vcpus)
     bpath = cfg[:-4] + ".cpio"
     bundle.build(cfg, bpath)
     args = qemu.base_args("microvm", smp, 512, "tcg", icount) + ["-kernel", hv, "-initrd", bpath]
-    res = qemu.run(args, timeout, echo=echo, log_path=log_path)
+    res = qemu.run(args, timeout, echo=echo, log_path=log_path, feed=feed)
     rep = contract.parse(domain_output(res.output))
     rep.platform = "tern"
     m = re.search(rf"^Tern: domain \d+ \({DOMAIN}\) ended: (\S+)", res.output, re.M)

@@ -30,22 +30,37 @@ def version():
         return None
 
 
-def args(image, cmdline="", icount=False, xen_cmdline=XEN_CMDLINE, mem_mib=1024):
+def xen_cmdline_for(vcpus=1, pcpus=None):
+    """Xen's command line for a dom0 of vcpus vCPUs on pcpus physical CPUs:
+    dom0_max_vcpus=N (Xen gives dom0 exactly N even on fewer CPUs), and
+    dom0_vcpus_pin (vCPU i on CPU i) when each vCPU has a CPU of its own."""
+    if vcpus == 1:
+        return XEN_CMDLINE
+    line = XEN_CMDLINE.replace("dom0_max_vcpus=1", f"dom0_max_vcpus={vcpus}")
+    if vcpus <= (pcpus or 1):
+        line += " dom0_vcpus_pin"
+    return line
+
+
+def args(image, cmdline="", icount=False, xen_cmdline=None, mem_mib=1024, vcpus=1, pcpus=None):
+    """vcpus: dom0's vCPUs; pcpus: QEMU's CPUs (default 1)."""
+    xen_cmdline = xen_cmdline or xen_cmdline_for(vcpus, pcpus)
     if "," in image or "," in cmdline:
         raise ValueError("QEMU splits -initrd at commas: the image path and the "
                          "guest command line must not contain one")
     a = [qemu.QEMU, "-machine", "pc", "-nodefaults", "-no-user-config", "-display", "none",
-         "-no-reboot", "-smp", "1", "-m", f"{mem_mib}M"] + qemu.accel_args("tcg", icount)
+         "-no-reboot", "-smp", str(pcpus or 1), "-m", f"{mem_mib}M"] + qemu.accel_args("tcg", icount)
     module = image + (" " + cmdline if cmdline else "")
     return a + ["-serial", "stdio", "-kernel", XEN_ELF, "-append", xen_cmdline, "-initrd", module]
 
 
-def run(image, cmdline="", icount=False, timeout=120, echo=False, log_path=None):
-    """Boot image as dom0; returns (qemu.Result, contract.Report)."""
+def run(image, cmdline="", icount=False, timeout=120, echo=False, log_path=None, feed=None,
+        vcpus=1, pcpus=None):
+    """Boot image as dom0 (vcpus vCPUs on pcpus CPUs); returns (qemu.Result, contract.Report)."""
     if not os.path.exists(XEN_ELF):
         paths.make("deps")
-    res = qemu.run(args(image, cmdline, icount), timeout, echo=echo,
-                   stop_on=list(END_LINES), log_path=log_path)
+    res = qemu.run(args(image, cmdline, icount, vcpus=vcpus, pcpus=pcpus), timeout, echo=echo,
+                   stop_on=list(END_LINES), log_path=log_path, feed=feed)
     rep = contract.parse(res.output)
     rep.platform = "xen"
     rep.end = end_of(res)

@@ -52,6 +52,8 @@ static inline vcpu_info_t *vcpu0(void) { return &shared_info->vcpu_info[0]; }
 
 /* ---- console (console.c) ---- */
 void console_write(const char *s, size_t n);
+int console_getc(void);                     /* one character of input, -1 if none */
+evtchn_port_t pv_console_port(void);        /* PV: input's event (0: VIRQ_CONSOLE) */
 int printf(const char *fmt, ...) __printf(1, 2);
 int vprintf(const char *fmt, va_list ap);
 
@@ -135,6 +137,9 @@ extern u64 upcalls;
 /* Called at the start of every upcall, before any port is looked at (tests
  * that watch when an upcall arrives). */
 extern void (*evtchn_upcall_hook)(void);
+/* The vCPU a port notifies (bind_ipi/bind_virq's vcpu, EVTCHNOP_bind_vcpu):
+ * an upcall handles only the ports of its own vCPU (default 0). */
+void evtchn_set_cpu(evtchn_port_t port, unsigned cpu);
 
 /* ---- page tables for the MMU tests (pt.c, PV) ---- */
 long pt_update(u64 ptr, u64 val);           /* one mmu_update request (ptr's low 3 bits: MMU_*) */
@@ -230,6 +235,86 @@ void bench_add(struct bench *b, u64 ticks);  /* one sample, overhead not yet tak
 /* Print the BENCH line: instructions (icount mode) or ns (wall mode).
  * extra: more JSON members ("" or "\"k\": v, ..."). */
 void bench_report(struct bench *b, const char *extra);
+
+/* ---- several CPUs (smp.c, smp_trampoline.S) ----
+ * CPU 0 is the one that booted; smp_init() brings up the others: PV, every
+ * vCPU of the domain (VCPUOP_initialise + VCPUOP_up; VCPUOP_is_up answers
+ * -ENOENT past the last); natively, every processor of the ACPI MADT
+ * (INIT/SIPI through the local APIC, a real-mode trampoline at 0x8000).
+ * A secondary CPU idles blocked (SCHEDOP_block / hlt) until smp_call gives it
+ * a function, which it runs with events masked (PV) or interrupts off.
+ * Per-CPU data: struct smp_cpu, at the GS base of its CPU (PV gs_base_kernel).
+ * IPIs: PV, one EVTCHNOP_bind_ipi port per vCPU (+ one to wake it up) and
+ * EVTCHNOP_send; natively, fixed IPIs through the local APIC's ICR.
+ * Not on secondary CPUs: user mode (user_run), the native LAPIC timer; PROBE
+ * records its fault in the one last_fault (one CPU at a time). */
+#define SMP_MAX_CPUS    8
+#define SMP_STACK_SIZE  16384
+typedef void (*smp_fn_t)(void *arg);
+typedef void (*smp_ipi_fn_t)(unsigned cpu);     /* called on the receiving CPU */
+struct smp_cpu {
+    struct smp_cpu *self;               /* %gs:0 */
+    u32 id;                             /* %gs:8 */
+    u32 apic_id;                        /* native: its local APIC's ID */
+    volatile bool online;               /* it reached its idle loop */
+    evtchn_port_t wake_port, ipi_port;  /* PV: IPI ports bound to this vCPU */
+    smp_ipi_fn_t ipi_handler;
+    volatile u64 ipis;                  /* smp_send_ipi()s it received (handler calls) */
+    volatile u64 wakeups;               /* internal wake-up IPIs it received */
+    smp_fn_t fn;                        /* smp_call: the work and its sequence numbers */
+    void *arg;
+    volatile u32 seq_start, seq_done;
+    u32 bar_sense;                      /* smp_barrier's local sense */
+    /* What a secondary CPU found when it started (its first C code): */
+    u8 entry_upcall_mask;               /* PV: its vcpu_info's evtchn_upcall_mask */
+    bool entry_args_ok;                 /* PV: rdi/rsi/rdx as VCPUOP_initialise gave them */
+    bool entry_gs_ok;                   /* its GS base is this structure */
+    u8 *stack_top;
+} __aligned(64);
+extern struct smp_cpu smp_cpus[SMP_MAX_CPUS];
+extern bool smp_active;                 /* smp_init ran: GS bases hold the per-CPU areas */
+
+static inline unsigned smp_cpu_id(void)
+{
+    unsigned id;
+    if (!smp_active)
+        return 0;
+    __asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(__builtin_offsetof(struct smp_cpu, id)));
+    return id;
+}
+static inline struct smp_cpu *smp_this(void) { return &smp_cpus[smp_cpu_id()]; }
+/* PV: this vCPU's vcpu_info (shared_info slot = vCPU id). */
+static inline vcpu_info_t *this_vcpu(void) { return &shared_info->vcpu_info[smp_cpu_id()]; }
+
+/* How many CPUs the platform has (PV: VCPUOP_is_up until -ENOENT; native: the
+ * MADT's enabled processors), at most SMP_MAX_CPUS; nothing is started. */
+unsigned smp_probe(void);
+/* Bring every CPU up (once); returns how many are online. */
+unsigned smp_init(void);
+unsigned smp_nr_cpus(void);             /* online: 1 until smp_init */
+/* Start fn(arg) on a secondary CPU (after its previous call ended); returns at once. */
+void smp_call(unsigned cpu, smp_fn_t fn, void *arg);
+void smp_start(smp_fn_t fn, void *arg); /* smp_call on every secondary CPU */
+void smp_wait(unsigned cpu);            /* until cpu's call has returned */
+void smp_wait_all(void);
+/* fn(arg) on every online CPU at once, this one included; returns when all ended. */
+void smp_run_all(smp_fn_t fn, void *arg);
+/* Every online CPU waits here until all have arrived (each must call it). */
+void smp_barrier(void);
+/* The handler of cpu's IPIs (NULL: only counted in smp_cpus[cpu].ipis). */
+void smp_set_ipi_handler(unsigned cpu, smp_ipi_fn_t fn);
+long smp_send_ipi(unsigned cpu);        /* PV: EVTCHNOP_send's result; native 0 */
+/* Wait for an event with events masked on entry: unmask and block until one
+ * is delivered (PV SCHEDOP_block; native sti; hlt), masked again on return. */
+void smp_halt(void);
+/* A spin-wait step: pause, and every 128th time on PV SCHEDOP_yield, so that a
+ * vCPU waiting for another that shares its physical CPU lets it run. */
+void smp_relax(unsigned *spins);
+
+/* A ticket lock: FIFO, for any CPUs. */
+struct ticket_lock { u32 next, owner; };
+void ticket_lock(struct ticket_lock *l);
+void ticket_unlock(struct ticket_lock *l);
 
 #define BARRIER() __asm__ volatile("" ::: "memory")
 

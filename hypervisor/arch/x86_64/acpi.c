@@ -85,6 +85,8 @@ static void parse_madt(const struct sdt_header *h)
     if (len < sizeof(*h) + 8)
         return;
     acpi_info.lapic_addr = *(const u32 *)(p + sizeof(*h));
+    for (unsigned int i = 0; i < 16; i++)
+        acpi_info.isa_gsi[i] = i;           /* unless overridden below */
     for (u64 off = sizeof(*h) + 8; off + 2 <= len;) {
         u8 type = p[off], elen = p[off + 1];
         if (elen < 2 || off + elen > len)
@@ -106,6 +108,11 @@ static void parse_madt(const struct sdt_header *h)
             u32 a;
             memcpy(&a, e + 4, 4);
             acpi_info.ioapic_addr = a;
+            memcpy(&acpi_info.ioapic_gsi_base, e + 8, 4);
+        } else if (type == 2 && elen >= 10 && e[2] == 0 && e[3] < 16) {
+            /* interrupt source override of an ISA IRQ */
+            memcpy(&acpi_info.isa_gsi[e[3]], e + 4, 4);
+            memcpy(&acpi_info.isa_flags[e[3]], e + 8, 2);
         } else if (type == 5 && elen >= 12) {   /* 64-bit LAPIC address override */
             memcpy(&acpi_info.lapic_addr, e + 4, 8);
         }

@@ -6,6 +6,7 @@
  * TSC-deadline mode when the CPU has it, else in one-shot count mode with a
  * rate calibrated against the TSC.
  */
+#include "acpi.h"
 #include "arch/apic.h"
 #include "arch/cpu.h"
 #include "arch/desc.h"
@@ -197,4 +198,51 @@ void apic_timer_oneshot_ns(u64 ns)
     if (ticks > 0xffffffffull)
         ticks = 0xffffffffull;
     wr(APIC_TMICT, (u32)ticks);
+}
+
+/* ---- the I/O APIC: just enough to route one ISA interrupt ---- */
+
+#define IOAPIC_REGSEL   0x00
+#define IOAPIC_WIN      0x10
+#define IOAPIC_VER      0x01
+#define IOREDTBL(n)     (0x10 + 2 * (n))
+#define RTE_LOW_ACTIVE  (1u << 13)
+#define RTE_LEVEL       (1u << 15)
+#define RTE_MASKED      (1u << 16)
+
+static volatile u32 *ioapic;
+
+static u32 ioapic_read(u32 reg)
+{
+    ioapic[IOAPIC_REGSEL / 4] = reg;
+    return ioapic[IOAPIC_WIN / 4];
+}
+
+static void ioapic_write(u32 reg, u32 val)
+{
+    ioapic[IOAPIC_REGSEL / 4] = reg;
+    ioapic[IOAPIC_WIN / 4] = val;
+}
+
+bool ioapic_route_isa_irq(unsigned int irq, u8 vector)
+{
+    if (!acpi_info.ioapic_addr || irq >= 16)
+        return false;
+    if (!ioapic)
+        ioapic = fixmap_mmio(acpi_info.ioapic_addr);
+    u32 gsi = acpi_info.isa_gsi[irq];
+    unsigned int pins = ((ioapic_read(IOAPIC_VER) >> 16) & 0xff) + 1;
+    if (gsi < acpi_info.ioapic_gsi_base || gsi - acpi_info.ioapic_gsi_base >= pins)
+        return false;
+    unsigned int pin = gsi - acpi_info.ioapic_gsi_base;
+    u16 f = acpi_info.isa_flags[irq];
+    u32 low = vector;                       /* fixed delivery, physical destination */
+    if ((f & 3) == 3)
+        low |= RTE_LOW_ACTIVE;              /* ISA default: active high */
+    if (((f >> 2) & 3) == 3)
+        low |= RTE_LEVEL;                   /* ISA default: edge */
+    ioapic_write(IOREDTBL(pin), RTE_MASKED);
+    ioapic_write(IOREDTBL(pin) + 1, apic_id() << 24);
+    ioapic_write(IOREDTBL(pin), low);
+    return true;
 }

@@ -17,6 +17,9 @@ void apic_send_sipi(u32 apic_id, u8 page);
 void apic_stop_other_cpus(void);
 bool apic_stopping(void);
 bool apic_is_x2apic(void);
+/* Deliver ISA IRQ irq (through the first I/O APIC, as the MADT routes it) as
+ * vector on this CPU; false if there is no I/O APIC to do it. */
+bool ioapic_route_isa_irq(unsigned int irq, u8 vector);
 
 /* One-shot timer: fire VEC_TIMER after about ns nanoseconds (0 = cancel). */
 void apic_timer_oneshot_ns(u64 ns);

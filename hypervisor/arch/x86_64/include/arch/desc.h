@@ -43,6 +43,7 @@
 #define VEC_XM  19
 
 /* Interrupt vectors the hypervisor uses. */
+#define VEC_SERIAL      0xe0        /* COM1's receive interrupt, through the I/O APIC */
 #define VEC_TIMER       0xf0
 #define VEC_IPI_EVENT   0xf1        /* softirq kick from another CPU */
 #define VEC_IPI_CALL    0xf2        /* run a function on another CPU */
