@@ -64,6 +64,9 @@ u64 bench_empty_pair(void)
 
 void bench_begin(struct bench *b, const char *name)
 {
+    b->warmups = 0;
+    b->native0 = native_events;
+    b->tern = platform_is_pv && tern_op(TERNOP_get_counters, &b->tern0) == 0;
     b->name = name;
     b->overhead = bench_empty_pair();
     b->n = b->total = 0;
@@ -120,8 +123,59 @@ static u64 hist_percentile(u64 total, unsigned pct)
     return 0;
 }
 
+/* n/ops as a decimal with three places (rare events still show). */
+static const char *thousandths(char *buf, size_t size, u64 n, u64 ops)
+{
+    u64 m = n * 1000 / ops;
+    snprintf(buf, size, "%lu.%03lu", m / 1000, m % 1000);
+    return buf;
+}
+
+void bench_tern_events_json(char *buf, size_t size, const struct tern_counters *a,
+                            const struct tern_counters *b, u64 ops)
+{
+    char e[7][24];
+    buf[0] = 0;
+    if (!ops)
+        return;
+    /* The second tern_op (the one that read b) is counted in b. */
+    snprintf(buf, size, "\"hypercalls\": %s, \"exceptions\": %s, \"interrupts\": %s, "
+             "\"syscall_bounces\": %s, \"as_switches\": %s, \"domain_switches\": %s, \"ipis\": %s",
+             thousandths(e[0], sizeof(e[0]), b->hypercalls - a->hypercalls - 1, ops),
+             thousandths(e[1], sizeof(e[1]), b->exceptions - a->exceptions, ops),
+             thousandths(e[2], sizeof(e[2]), b->interrupts - a->interrupts, ops),
+             thousandths(e[3], sizeof(e[3]), b->syscall_bounces - a->syscall_bounces, ops),
+             thousandths(e[4], sizeof(e[4]), b->as_switches - a->as_switches, ops),
+             thousandths(e[5], sizeof(e[5]), b->domain_switches - a->domain_switches, ops),
+             thousandths(e[6], sizeof(e[6]), b->ipis - a->ipis, ops));
+}
+
+/* "events": the window's counts per operation (struct bench), or "". */
+static void bench_events(const struct bench *b, char *buf, size_t size)
+{
+    char e[3][24], m[240];
+    u64 ops = (b->total + b->warmups) * b->per;
+    buf[0] = 0;
+    if (!ops)
+        return;
+    if (!platform_is_pv) {
+        snprintf(buf, size, "\"events\": {\"pio\": %s, \"mmio\": %s, \"irqs\": %s}",
+                 thousandths(e[0], sizeof(e[0]), native_events.pio - b->native0.pio, ops),
+                 thousandths(e[1], sizeof(e[1]), native_events.mmio - b->native0.mmio, ops),
+                 thousandths(e[2], sizeof(e[2]), native_events.irqs - b->native0.irqs, ops));
+        return;
+    }
+    struct tern_counters now;
+    if (!b->tern || tern_op(TERNOP_get_counters, &now) != 0)
+        return;
+    bench_tern_events_json(m, sizeof(m), &b->tern0, &now, ops);
+    snprintf(buf, size, "\"events\": {%s}", m);
+}
+
 void bench_report(struct bench *b, const char *extra)
 {
+    char events[320];
+    bench_events(b, events, sizeof(events));
     u64 med, p99, mn = b->min, mx = b->max;
     const char *unit;
     if (bench_wall_mode()) {
@@ -145,23 +199,7 @@ void bench_report(struct bench *b, const char *extra)
     }
     printf("BENCH {\"bench\": \"%s\", \"unit\": \"%s\", \"median\": %lu, \"p99\": %lu, "
            "\"min\": %lu, \"max\": %lu, \"runs\": %lu, \"empty_pair\": %lu, \"tsc_hz\": %lu, "
-           "\"per_op\": %lu, \"platform\": \"%s\"%s%s}\n",
+           "\"per_op\": %lu, \"platform\": \"%s\"%s%s%s%s}\n",
            b->name, unit, med, p99, mn, mx, b->total, b->overhead, tsc_hz, b->per, platform_name(),
-           extra && extra[0] ? ", " : "", extra ? extra : "");
-}
-
-void bench_native_events(char *buf, size_t size, const struct native_counters *before, u64 iters)
-{
-    if (platform_is_pv || !iters) {
-        buf[0] = 0;
-        return;
-    }
-    /* Per iteration, in thousandths, so that rare events still show. */
-    u64 d[3] = { native_events.pio - before->pio, native_events.mmio - before->mmio,
-                 native_events.irqs - before->irqs };
-    u64 m[3];
-    for (int i = 0; i < 3; i++)
-        m[i] = d[i] * 1000 / iters;
-    snprintf(buf, size, "\"events\": {\"pio\": %lu.%03lu, \"mmio\": %lu.%03lu, \"irqs\": %lu.%03lu}",
-             m[0] / 1000, m[0] % 1000, m[1] / 1000, m[1] % 1000, m[2] / 1000, m[2] % 1000);
+           extra && extra[0] ? ", " : "", extra ? extra : "", events[0] ? ", " : "", events);
 }

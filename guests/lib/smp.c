@@ -28,6 +28,21 @@
  * waits in smp_halt (SCHEDOP_block / sti; hlt); smp_call stores the work,
  * bumps seq_start and sends the wake IPI; the CPU runs fn(arg) with events
  * masked and then sets seq_done.
+ *
+ * Waiting for another CPU (smp_wait_eq: the ticket lock, the barrier,
+ * smp_wait) spins a little, then sleeps: with more CPUs than processors
+ * under them (4 vCPUs on 2 physical CPUs; natively 4 QEMU threads on a
+ * 2-core host) the CPU waited for is often not running, and a spinning
+ * waiter only keeps it off the processor.  A sleeper publishes the word and
+ * value it waits for in its struct smp_cpu, checks the word once more, and
+ * halts; whoever changes the word calls smp_wake, which sends the wake IPI
+ * to each CPU whose wait is now satisfied.  A full fence on both sides
+ * (store, fence, load) means that either the sleeper sees the new value or
+ * the waker sees the sleeper, and an IPI sent just before the sleeper halts
+ * stays pending (PV: SCHEDOP_poll of the wake port returns at once;
+ * natively sti; hlt takes it), so no wake-up is lost.  A PV sleeper also
+ * looks again after 1 ms, then 2, 4, ... 64 ms (wait_sleep says why); the
+ * test guest smp prints how many sleeps ended that way.
  */
 #include "guest.h"
 
@@ -44,7 +59,7 @@ static __noreturn void ap_idle_loop(struct smp_cpu *c);
 void smp_relax(unsigned *spins)
 {
     cpu_relax();
-    if (platform_is_pv && (++*spins & 127) == 0)
+    if ((++*spins & 127) == 0 && platform_is_pv)
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 }
 
@@ -164,9 +179,7 @@ void smp_start(smp_fn_t fn, void *arg)
 void smp_wait(unsigned cpu)
 {
     struct smp_cpu *c = &smp_cpus[cpu];
-    unsigned spins = 0;
-    while (__atomic_load_n(&c->seq_done, __ATOMIC_ACQUIRE) != c->seq_start)
-        smp_relax(&spins);
+    smp_wait_eq(&c->seq_done, c->seq_start);
 }
 
 void smp_wait_all(void)
@@ -193,6 +206,105 @@ static __noreturn void ap_idle_loop(struct smp_cpu *c)
         c->fn(c->arg);
         events_disable();
         __atomic_store_n(&c->seq_done, seq, __ATOMIC_RELEASE);
+        smp_wake(&c->seq_done);
+    }
+}
+
+/* ---- waiting for another CPU ---- */
+
+/* Spins (smp_relax) before a waiter sleeps: enough to catch a CPU that is
+ * running and about to answer (a lock handed over within a few hundred
+ * instructions), few enough that one which is not running gets the
+ * processor back soon. */
+#define WAIT_SPINS      256
+
+/* Mask events (PV) or interrupts (native); true if they were enabled. */
+static bool events_save_disable(void)
+{
+    bool was;
+    if (platform_is_pv) {
+        was = !READ_ONCE(this_vcpu()->evtchn_upcall_mask);
+    } else {
+        u64 flags;
+        __asm__ volatile("pushfq; pop %0" : "=r"(flags) :: "memory");
+        was = flags & X86_EFLAGS_IF;
+    }
+    events_disable();
+    return was;
+}
+
+/* PV: how long a waiter sleeps at most before it looks again: 1 ms, twice
+ * as long after each sleep that ended without the wake IPI, up to 64 ms. */
+#define WAIT_POLL_MIN_NS    1000000
+#define WAIT_POLL_MAX_NS    64000000
+
+/* Sleep with events masked until the wake IPI (or, PV, *poll_ns).  PV polls
+ * its wake port (SCHEDOP_poll, which wakes on the port's pending bit
+ * whatever the mask) and clears the bit itself; the selector and
+ * upcall_pending it leaves only make the next upcall look for nothing.  The
+ * deadline is for Xen 4.17's credit2 under QEMU: it was seen to leave a
+ * woken vCPU on its run queue while both CPUs idled (the 'r' debug key:
+ * "idlers: 2", the vCPU on RUNQ) for tens of seconds, until some CPU
+ * scheduled again; a waiter's deadline is such an occasion.  It grows
+ * because short ones cost more than they save on a loaded host: with 2 ms
+ * deadlines, four vCPUs on two QEMU threads among a dozen others woke so
+ * often that the one holding the lock hardly ran (5,800 handovers in 90 s). */
+static void wait_sleep(struct smp_cpu *c, u64 *poll_ns)
+{
+    if (!platform_is_pv) {
+        smp_halt();
+        return;
+    }
+    evtchn_port_t port = c->wake_port;
+    struct sched_poll p = { .nr_ports = 1, .timeout = now_ns() + *poll_ns };
+    set_xen_guest_handle(p.ports, &port);
+    HYPERVISOR_sched_op(SCHEDOP_poll, &p);
+    xen_ulong_t bit = 1UL << (port % 64);
+    if (__atomic_fetch_and(&shared_info->evtchn_pending[port / 64], ~bit, __ATOMIC_SEQ_CST) & bit) {
+        c->wakeups++;
+    } else {
+        c->timeouts++;
+        *poll_ns = MIN(*poll_ns * 2, (u64)WAIT_POLL_MAX_NS);
+    }
+}
+
+void smp_wait_eq(const volatile u32 *word, u32 val)
+{
+    unsigned spins = 0;
+    while (spins < WAIT_SPINS) {
+        if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == val)
+            return;
+        smp_relax(&spins);
+    }
+    struct smp_cpu *c = smp_this();
+    bool enabled = events_save_disable();
+    u64 poll_ns = WAIT_POLL_MIN_NS;
+    for (;;) {
+        c->wait_val = val;
+        __atomic_store_n(&c->wait_word, word, __ATOMIC_RELEASE);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == val)
+            break;
+        c->sleeps++;
+        wait_sleep(c, &poll_ns);
+    }
+    __atomic_store_n(&c->wait_word, NULL, __ATOMIC_RELAXED);
+    if (enabled)
+        events_enable();
+}
+
+void smp_wake(const volatile u32 *word)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    u32 now = __atomic_load_n(word, __ATOMIC_RELAXED);
+    unsigned self = smp_cpu_id();
+    for (unsigned cpu = 0; cpu < nr_online; cpu++) {
+        struct smp_cpu *c = &smp_cpus[cpu];
+        if (cpu != self && __atomic_load_n(&c->wait_word, __ATOMIC_ACQUIRE) == word &&
+            READ_ONCE(c->wait_val) == now) {
+            smp_this()->kicks++;
+            send_to(cpu, true);
+        }
     }
 }
 
@@ -207,24 +319,23 @@ void smp_barrier(void)
     if (__atomic_add_fetch(&bar.count, 1, __ATOMIC_ACQ_REL) == nr_online) {
         __atomic_store_n(&bar.count, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&bar.sense, sense, __ATOMIC_RELEASE);
+        smp_wake(&bar.sense);
         return;
     }
-    unsigned spins = 0;
-    while (__atomic_load_n(&bar.sense, __ATOMIC_ACQUIRE) != sense)
-        smp_relax(&spins);
+    smp_wait_eq(&bar.sense, sense);
 }
 
-void ticket_lock(struct ticket_lock *l)
+u32 ticket_lock(struct ticket_lock *l)
 {
     u32 t = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-    unsigned spins = 0;
-    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != t)
-        smp_relax(&spins);
+    smp_wait_eq(&l->owner, t);
+    return t;
 }
 
 void ticket_unlock(struct ticket_lock *l)
 {
     __atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+    smp_wake(&l->owner);
 }
 
 /* ---- PV bring-up ---- */

@@ -1,7 +1,8 @@
 /*
  * xdomain.c - helpers for guests that work with other domains
  * (include/xdomain.h): ports agreed on the command line, waits that block
- * with a guard timer, runstate and tern_op figures.  PV only.
+ * with a guard timer, runstate and tern_op figures, and the benchmarks' fast
+ * upcall and channel pair.  PV only.
  */
 #include "guest.h"
 #include "xdomain.h"
@@ -139,25 +140,109 @@ bool xdom_counters(struct tern_counters *c)
     return platform_is_pv && tern_op(TERNOP_get_counters, c) == 0;
 }
 
-static void thousandths(char *buf, size_t size, u64 n, u64 ops)
+/* ---- the benchmarks' fast upcall ---- */
+
+volatile u64 xdom_seen, xdom_upcall_tsc, xdom_upcalls;
+void *xdom_vcpu_info, *xdom_pending_word;
+u64 xdom_port_mask;
+extern char pv_trap_256[];
+
+_Static_assert(__builtin_offsetof(vcpu_info_t, evtchn_upcall_pending) == 0, "xdom_upcall's offsets");
+_Static_assert(__builtin_offsetof(vcpu_info_t, evtchn_pending_sel) == 8, "xdom_upcall's offsets");
+
+/* Entered as Xen enters an event callback: rcx and r11 on the stack above the
+ * iret frame, events masked.  rax and rdx are the interrupted code's: saved
+ * first, so that rdtsc is the third instruction. */
+__asm__(
+    ".text\n"
+    "xdom_upcall:\n"
+    "  push %rax\n"
+    "  push %rdx\n"
+    "  rdtsc\n"
+    "  shl $32, %rdx\n"
+    "  or %rdx, %rax\n"
+    "  mov %rax, xdom_upcall_tsc(%rip)\n"
+    "  mov xdom_vcpu_info(%rip), %rax\n"
+    "  movb $0, (%rax)\n"                   /* evtchn_upcall_pending */
+    "  movq $0, 8(%rax)\n"                  /* evtchn_pending_sel */
+    "  mov xdom_pending_word(%rip), %rax\n"
+    "  mov (%rax), %rdx\n"
+    "  and xdom_port_mask(%rip), %rdx\n"
+    "  not %rdx\n"
+    "  lock and %rdx, (%rax)\n"             /* take exactly the bits seen */
+    "  not %rdx\n"
+    "  lock or %rdx, xdom_seen(%rip)\n"
+    "  lock incq xdom_upcalls(%rip)\n"
+    "  pop %rdx\n"
+    "  pop %rax\n"
+    "  pop %rcx\n"
+    "  pop %r11\n"
+    "  push $0\n"
+    "  jmp hypercall_page + " HC_STR(__HYPERVISOR_iret) " * 32\n");
+extern char xdom_upcall[];
+
+static void set_event_callback(void *fn)
 {
-    u64 m = ops ? n * 1000 / ops : 0;
-    snprintf(buf, size, "%lu.%03lu", m / 1000, m % 1000);
+    struct callback_register cb = { .type = CALLBACKTYPE_event, .address = (unsigned long)fn };
+    long rc = HYPERVISOR_callback_op(CALLBACKOP_register, &cb);
+    if (rc)
+        guest_panic("callback_op(register, event): %ld", rc);
 }
 
-void xdom_events_json(char *buf, size_t size, const struct tern_counters *a,
-                      const struct tern_counters *b, u64 ops)
+void xdom_fast_events(u64 mask)
 {
-    if (!tern_present() || !ops) {
-        buf[0] = 0;
-        return;
+    xdom_vcpu_info = vcpu0();
+    xdom_pending_word = &shared_info->evtchn_pending[0];
+    xdom_port_mask = mask;
+    set_event_callback(xdom_upcall);
+}
+
+void xdom_lib_events(void)
+{
+    set_event_callback(pv_trap_256);
+}
+
+bool xdom_pair_connect(struct xdom_pair *p, u64 deadline)
+{
+    char role[8] = "";
+    cmdline_value("role", role, sizeof(role));
+    p->ping = !strcmp(role, "ping");
+    p->peer = (domid_t)cmdline_u64("peer", 0);
+    evtchn_port_t want = (evtchn_port_t)cmdline_u64("port", 0);
+    if (!check(p->ping || !strcmp(role, "pong"), "setup.role", "role '%s' (ping or pong)", role))
+        return false;
+    events_disable();
+    if (p->ping) {
+        long rc1 = xdom_offer(p->peer, &p->ch), rc2 = xdom_offer(p->peer, &p->ctl);
+        if (!check(rc1 == 0 && rc2 == 0 && p->ch == want && p->ctl == want + 1, "setup.offer_ports",
+                   "alloc_unbound for domain %u: %ld port %u, %ld port %u (agreed %u, %u)",
+                   p->peer, rc1, p->ch, rc2, p->ctl, want, want + 1))
+            return false;
+    } else {
+        long rc1 = xdom_connect(p->peer, want, deadline, &p->ch);
+        long rc2 = rc1 ? rc1 : xdom_connect(p->peer, want + 1, deadline, &p->ctl);
+        if (!check(rc1 == 0 && rc2 == 0, "setup.bind_ports",
+                   "bind_interdomain to domain %u ports %u, %u: %ld (local %u), %ld (local %u)",
+                   p->peer, want, want + 1, rc1, p->ch, rc2, p->ctl))
+            return false;
     }
-    char e[4][24];
-    thousandths(e[0], sizeof(e[0]), (b->hypercalls - a->hypercalls) + (b->exceptions - a->exceptions) +
-                (b->interrupts - a->interrupts) + (b->syscall_bounces - a->syscall_bounces), ops);
-    thousandths(e[1], sizeof(e[1]), b->as_switches - a->as_switches, ops);
-    thousandths(e[2], sizeof(e[2]), b->domain_switches - a->domain_switches, ops);
-    thousandths(e[3], sizeof(e[3]), b->ipis - a->ipis, ops);
-    snprintf(buf, size, "\"hv_entries\": %s, \"as_switches\": %s, \"domain_switches\": %s, \"ipis\": %s",
-             e[0], e[1], e[2], e[3]);
+    long rc = xdom_init();                  /* after the offers: they take the agreed numbers */
+    if (!CHECK_EQ("setup.guard_timer", rc, 0))
+        return false;
+    if (!check(p->ch < 64 && p->ctl < 64 && xdom_timer_port < 64, "setup.ports_in_word0",
+               "ports %u, %u, timer %u", p->ch, p->ctl, xdom_timer_port))
+        return false;
+    p->ch_bit = XDOM_BIT(p->ch);
+    p->ctl_bit = XDOM_BIT(p->ctl);
+    p->guard_bit = XDOM_BIT(xdom_timer_port);
+    xdom_fast_events(p->ch_bit | p->ctl_bit | p->guard_bit);
+    struct vcpu_set_singleshot_timer st = { .timeout_abs_ns = deadline };
+    HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &st);
+    if (!p->ping) {
+        evtchn_send(p->ch);                             /* hello */
+        return true;
+    }
+    u64 got = xdom_fast_wait(p->ch_bit | p->guard_bit);
+    return check(got == p->ch_bit, "setup.peer_connected", "hello from domain %u %s", p->peer,
+                 got == p->ch_bit ? "received" : "not received (the guard expired)");
 }

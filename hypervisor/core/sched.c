@@ -230,6 +230,10 @@ void vcpu_wake(struct vcpu *v)
         struct vcpu *curr = get_cpu_info_of(v->processor)->curr_vcpu;
         kick = is_idle_vcpu(curr) || wake_preempts(v, curr);
         busy = !kick && !rq->slice.active;
+    } else if (!vcpu_runnable(v) && !v->is_running && v->runstate.state == RUNSTATE_blocked &&
+               (v->pause_flags & (VPF_DOWN | VPF_DYING)) && !(v->pause_flags & VPF_BLOCKED)) {
+        /* Its block ended (an event) while it is down: now it is offline (Xen). */
+        vcpu_runstate_change(v, RUNSTATE_offline, now());
     }
     spin_unlock_irqrestore(&rq->lock, f);
     if (kick)
@@ -244,7 +248,9 @@ void vcpu_sleep(struct vcpu *v)
     u64 f = spin_lock_irqsave(&rq->lock);
     runq_remove(rq, v);
     bool running = v->is_running;
-    if (!running)
+    /* A blocked vCPU taken down stays blocked until its block ends (Xen:
+     * only a runnable one turns offline at once); vcpu_wake does the rest. */
+    if (!running && !(v->runstate.state == RUNSTATE_blocked && (v->pause_flags & VPF_BLOCKED)))
         vcpu_runstate_change(v, v->pause_flags & (VPF_DOWN | VPF_DYING) ? RUNSTATE_offline
                                                                        : RUNSTATE_blocked, now());
     spin_unlock_irqrestore(&rq->lock, f);

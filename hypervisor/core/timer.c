@@ -68,6 +68,10 @@ void timer_set(struct timer *t, stime_t expires)
 void timer_stop(struct timer *t)
 {
     struct timer_queue *q = &percpu_area[t->cpu]->timers;
+    /* Not queued: nothing to do (a timer_set racing with this one is
+     * ordered after it, as it would be after the locked check). */
+    if (!__atomic_load_n(&t->active, __ATOMIC_ACQUIRE))
+        return;
     u64 f = spin_lock_irqsave(&q->lock);
     if (t->active)
         dequeue(q, t);

@@ -86,7 +86,7 @@ struct dom_console {
     unsigned int port;                  /* its event channel */
     char in[256];                       /* input for console_io's read (initial domain) */
     unsigned int in_prod, in_cons;
-    char line[256];                     /* output being assembled into a line */
+    char line[1024];                    /* output being assembled into a line */
     unsigned int line_len;
     char tail[2048];                    /* last output, kept for crash reports */
     unsigned int tail_pos;

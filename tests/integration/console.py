@@ -25,6 +25,7 @@ class ConsoleGuest:
         t0 = time.monotonic()
         res, rep = self.launch(IMAGE, "expect=hello secs=30", timeout=90,
                                feed=[("CONSOLE READY", b"hello\n")], **self.kw)
+        os.makedirs(LOGS, exist_ok=True)
         log = os.path.join(LOGS, self.name.replace("/", "_") + ".log")
         with open(log, "w") as f:
             f.write(res.output)
@@ -52,6 +53,7 @@ class ConsoleFocus:
         feed = [("[one] CONSOLE READY", b""),
                 ("[two] CONSOLE READY", b"first\n" + CTRL_A3 + b"second\n" + CTRL_A3 + b"q")]
         res = qemu.run(args, 90, feed=feed)
+        os.makedirs(LOGS, exist_ok=True)
         log = os.path.join(LOGS, "console_focus-switch.log")
         with open(log, "w") as f:
             f.write(res.output)

@@ -79,14 +79,11 @@ static void run(const char *name, u64 (*timed)(void), u64 *count, unsigned vec, 
     snprintf(cname, sizeof(cname), "warmup.%s_one_handler_call_each", name);
     CHECK_EQ(cname, *count - before, 200);
 
-    struct native_counters ev0 = native_events;
     struct bench b;
     bench_begin(&b, name);
     for (u64 i = 0; i < iters; i++)
         bench_add(&b, timed());
-    char extra[160];
-    bench_native_events(extra, sizeof(extra), &ev0, iters);
-    bench_report(&b, extra);
+    bench_report(&b, "");
     install(vec, lib_pv, lib_native);       /* the library's handler again */
 }
 

@@ -123,7 +123,6 @@ void test_main(void)
           "%lu interrupts for 200 timers, %u early (earliest %ld ns)", bench_timer_fired - fired0,
           early, worst);
     u64 iters = bench_iters(1000, 10000);
-    struct native_counters ev0 = native_events;
     struct bench b;
     bench_begin(&b, "timer_latency");
     b.overhead = 0;                 /* a latency, not an rdtsc window */
@@ -133,9 +132,7 @@ void test_main(void)
         bench_add(&b, l < 0 ? 0 : bench_wall_mode() ? ns_to_tsc((u64)l) : (u64)l);
     }
     events_disable();
-    char extra[160];
-    bench_native_events(extra, sizeof(extra), &ev0, iters);
-    bench_report(&b, extra);
+    bench_report(&b, "");
     if (platform_is_pv) {
         struct callback_register cb = { .type = CALLBACKTYPE_event, .address = (unsigned long)pv_trap_256 };
         HYPERVISOR_callback_op(CALLBACKOP_register, &cb);

@@ -221,9 +221,21 @@ struct bench {
     u64 min, max;
     u64 per;                            /* report figures divided by this (per entry) */
     u64 *samples;
+    /* Events from bench_begin to bench_report, reported per operation ("events"):
+     * natively the drivers' port/MMIO accesses and interrupts, on Tern the
+     * calling vCPU's hypervisor counters (tern_op), on Xen none.  warmups:
+     * operations inside that window besides the samples (a bench whose warm-up
+     * runs after bench_begin sets it). */
+    u64 warmups;
+    struct native_counters native0;
+    struct tern_counters tern0;
+    bool tern;
 };
-/* The native drivers' counts per iteration since *before, as JSON members. */
-void bench_native_events(char *buf, size_t size, const struct native_counters *before, u64 iters);
+/* Tern's counters between two tern_op snapshots, per operation, as JSON members
+ * (hypercalls, exceptions, interrupts, syscall_bounces, as_switches,
+ * domain_switches, ipis; b read by the later tern_op). */
+void bench_tern_events_json(char *buf, size_t size, const struct tern_counters *a,
+                            const struct tern_counters *b, u64 ops);
 /* Cost of an empty `rdtsc; rdtsc` pair (median of many). */
 u64 bench_empty_pair(void);
 /* True when the command line asks for the wall-clock mode ("wall"). */
@@ -246,6 +258,10 @@ void bench_report(struct bench *b, const char *extra);
  * Per-CPU data: struct smp_cpu, at the GS base of its CPU (PV gs_base_kernel).
  * IPIs: PV, one EVTCHNOP_bind_ipi port per vCPU (+ one to wake it up) and
  * EVTCHNOP_send; natively, fixed IPIs through the local APIC's ICR.
+ * Waiting for another CPU (smp_wait, smp_barrier, ticket_lock) spins briefly,
+ * then sleeps until the CPU that ends the wait sends the wake IPI
+ * (smp_wait_eq/smp_wake): a waiter gives its processor to the CPU it waits
+ * for when there are more CPUs than processors under them.
  * Not on secondary CPUs: user mode (user_run), the native LAPIC timer; PROBE
  * records its fault in the one last_fault (one CPU at a time). */
 #define SMP_MAX_CPUS    8
@@ -265,6 +281,12 @@ struct smp_cpu {
     void *arg;
     volatile u32 seq_start, seq_done;
     u32 bar_sense;                      /* smp_barrier's local sense */
+    /* smp_wait_eq: while it sleeps, the word it waits for and the value */
+    const volatile u32 *volatile wait_word;
+    volatile u32 wait_val;
+    u64 sleeps;                         /* times it slept in smp_wait_eq */
+    u64 timeouts;                       /* PV: ... and woke without the wake IPI */
+    u64 kicks;                          /* wake IPIs it sent in smp_wake */
     /* What a secondary CPU found when it started (its first C code): */
     u8 entry_upcall_mask;               /* PV: its vcpu_info's evtchn_upcall_mask */
     bool entry_args_ok;                 /* PV: rdi/rsi/rdx as VCPUOP_initialise gave them */
@@ -301,6 +323,13 @@ void smp_wait_all(void);
 void smp_run_all(smp_fn_t fn, void *arg);
 /* Every online CPU waits here until all have arrived (each must call it). */
 void smp_barrier(void);
+/* Wait until *word == val: spin a little (smp_relax), then sleep until a
+ * smp_wake(word) finds the wait satisfied (natively sti; hlt; PV SCHEDOP_poll
+ * of the wake port, looking again after 1, 2, 4 ... 64 ms); events (PV) or interrupts
+ * (native) are as on entry when it returns.  Whoever changes a word that
+ * another CPU may wait for calls smp_wake(word) after the change. */
+void smp_wait_eq(const volatile u32 *word, u32 val);
+void smp_wake(const volatile u32 *word);
 /* The handler of cpu's IPIs (NULL: only counted in smp_cpus[cpu].ipis). */
 void smp_set_ipi_handler(unsigned cpu, smp_ipi_fn_t fn);
 long smp_send_ipi(unsigned cpu);        /* PV: EVTCHNOP_send's result; native 0 */
@@ -311,9 +340,11 @@ void smp_halt(void);
  * vCPU waiting for another that shares its physical CPU lets it run. */
 void smp_relax(unsigned *spins);
 
-/* A ticket lock: FIFO, for any CPUs. */
+/* A ticket lock: FIFO, for any CPUs; a waiter that is not handed the lock
+ * soon sleeps (smp_wait_eq) and the unlock wakes it.  ticket_lock returns
+ * the ticket it was served: the locks taken before it, counted from 0. */
 struct ticket_lock { u32 next, owner; };
-void ticket_lock(struct ticket_lock *l);
+u32 ticket_lock(struct ticket_lock *l);
 void ticket_unlock(struct ticket_lock *l);
 
 #define BARRIER() __asm__ volatile("" ::: "memory")

@@ -13,6 +13,11 @@
  * until a counter moves, with a singleshot timer on VIRQ_TIMER as a guard so
  * that a lost event or a lost wakeup ends the wait instead of hanging; the
  * periodic timer is stopped by xdom_init, so nothing else wakes a vCPU.
+ *
+ * Benchmarks replace the library's upcall (pv_common, trap_dispatch,
+ * evtchn_upcall: a few hundred instructions) by xdom_fast_events' few
+ * instructions of assembly, as evtchn_self does, so that a figure is the
+ * hypervisor's path and not the library's dispatch.
  */
 #ifndef GUEST_XDOMAIN_H
 #define GUEST_XDOMAIN_H
@@ -62,11 +67,54 @@ void xdom_port_clear(evtchn_port_t port);
  * Returns the system time the figures are for. */
 u64 xdom_runstate(struct vcpu_runstate_info *r);
 
-/* Events per operation on Tern (tern_op counters between two snapshots),
- * as JSON members for a BENCH record's "events"; "" when not on Tern. */
+/* Tern's counters of the calling vCPU (tern_op); false when not on Tern.
+ * Per operation as JSON: bench_tern_events_json (guest.h). */
 struct tern_counters;
 bool xdom_counters(struct tern_counters *c);
-void xdom_events_json(char *buf, size_t size, const struct tern_counters *a,
-                      const struct tern_counters *b, u64 ops);
+
+/* ---- the benchmarks' fast upcall ----
+ * xdom_fast_events(mask) registers an event callback that reads the TSC at
+ * its third instruction (xdom_upcall_tsc: "the first instruction" of a vCPU
+ * that an event resumes), clears evtchn_upcall_pending and the selector,
+ * moves the pending bits of the ports in mask (all below 64) into xdom_seen,
+ * counts itself in xdom_upcalls and returns by HYPERVISOR_iret.  Ports
+ * outside mask stay pending and are not looked at.  xdom_lib_events puts
+ * the library's upcall back. */
+extern volatile u64 xdom_seen, xdom_upcall_tsc, xdom_upcalls;
+void xdom_fast_events(u64 mask);
+void xdom_lib_events(void);
+#define XDOM_BIT(port) (1UL << (port))
+
+/* Block in SCHEDOP_block (events enabled atomically) until a bit of bits is
+ * in xdom_seen; take those bits out and return them.  Events are masked on
+ * return.  Include the guard's port (xdom_timer_port) in bits to end a wait
+ * that nothing else would end. */
+static inline u64 xdom_fast_wait(u64 bits)
+{
+    vcpu_info_t *v = vcpu0();
+    WRITE_ONCE(v->evtchn_upcall_mask, 1);
+    BARRIER();
+    while (!(xdom_seen & bits)) {
+        HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+        WRITE_ONCE(v->evtchn_upcall_mask, 1);
+        BARRIER();
+    }
+    return __atomic_fetch_and(&xdom_seen, ~bits, __ATOMIC_SEQ_CST) & bits;
+}
+
+/* Two domains of a benchmark: the command line says role=ping|pong, peer=D
+ * (the other's domain id) and port=P.  Ping offers ports P (the channel,
+ * ch) and P+1 (control, ctl) to the peer and checks it got those numbers;
+ * pong binds to both, retrying until they are offered, and says hello on ch.
+ * xdom_pair_connect does all that, with the fast upcall on ch, ctl and the
+ * guard (armed at deadline) and events masked; it prints a CHECK for each
+ * step and returns false when one failed. */
+struct xdom_pair {
+    bool ping;
+    domid_t peer;
+    evtchn_port_t ch, ctl;
+    u64 ch_bit, ctl_bit, guard_bit;
+};
+bool xdom_pair_connect(struct xdom_pair *p, u64 deadline);
 
 #endif

@@ -71,20 +71,27 @@ int validate_seg_desc_page(struct page_info *pg)
 
 /* ---- the GDT window of this CPU ---- */
 
+/* The frames in this CPU's window; those from loaded_nr on are all 0 (as a
+ * vCPU's gdt_frames past its (gdt_ents + 511) / 512 are), so a switch looks
+ * only at the frames either GDT uses. */
 static u64 loaded_gdt[NR_CPUS][NR_GUEST_GDT_FRAMES];
+static unsigned int loaded_nr[NR_CPUS];
 
 void pv_load_gdt(struct vcpu *v)
 {
     unsigned int cpu = smp_processor_id();
+    unsigned int nr = v ? (v->arch.gdt_ents + 511) / 512 : 0;
+    unsigned int upto = MAX(nr, loaded_nr[cpu]);
     u64 win = GDTWIN_VIRT_START + (u64)cpu * GDTWIN_SIZE;
-    for (unsigned int i = 0; i < NR_GUEST_GDT_FRAMES; i++) {
-        u64 want = v ? v->arch.gdt_frames[i] : 0;
+    for (unsigned int i = 0; i < upto; i++) {
+        u64 want = i < nr ? v->arch.gdt_frames[i] : 0;
         if (loaded_gdt[cpu][i] == want)
             continue;
         paddr_t pa = want ? want << PAGE_SHIFT : virt_to_maddr(zero_gdt_page);
         map_pages(win + i * PAGE_SIZE, pa, 1, (want ? PTE_W : 0) | PTE_NX);
         loaded_gdt[cpu][i] = want;
     }
+    loaded_nr[cpu] = nr;
 }
 
 static void destroy_gdt(struct vcpu *v)
