@@ -177,9 +177,10 @@ def guest_bench(guest):
             for r in ic.bench:
                 w = by_name.get(r["bench"], {})
                 rec = {"bench": r["bench"], "platform": plat, "accel": "tcg", "unit": "ns",
-                       "median": w.get("median"), "p99": w.get("p99"), "runs": w.get("runs"),
-                       "instructions": r["median"],
+                       "median": w.get("median"), "p99": w.get("p99"), "max": w.get("max"),
+                       "runs": w.get("runs"), "instructions": r["median"],
                        "instructions_p99": r["p99"], "instructions_min": r["min"],
+                       "instructions_max": r.get("max"),
                        "instructions_runs": r["runs"], "empty_pair": r.get("empty_pair"),
                        "events": r.get("events") or {}}
                 if meta.vcpus > 1:
