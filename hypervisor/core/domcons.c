@@ -144,12 +144,20 @@ long do_console_io(u64 cmd, u64 count, u64 buffer, u64 a4, u64 a5)
         struct dom_console *c = &d->console;
         char buf[sizeof(c->in)];
         u64 f = spin_lock_irqsave(&c->lock);
-        u32 n = 0;
+        u32 n = 0, start = c->in_cons;
         while (n < (u32)count && n < sizeof(buf) && c->in_cons != c->in_prod)
             buf[n++] = c->in[c->in_cons++ % sizeof(c->in)];
         spin_unlock_irqrestore(&c->lock, f);
-        if (n && copy_to_guest(buffer, buf, n))
+        if (n && copy_to_guest(buffer, buf, n)) {
+            /* Not delivered: the input stays for the next read (Xen
+             * consumes only what it copied), unless another read took
+             * input since or new input reused its slots. */
+            f = spin_lock_irqsave(&c->lock);
+            if (c->in_cons == start + n && c->in_prod - start <= sizeof(c->in))
+                c->in_cons = start;
+            spin_unlock_irqrestore(&c->lock, f);
             return -EFAULT;
+        }
         return n;
     }
     }

@@ -44,6 +44,7 @@ struct vcpu_stats {
     u64 ipis;
     u64 pcpus;                          /* bit n: it has run on physical CPU n */
 };
+_Static_assert(NR_CPUS <= 64, "stats.pcpus and dirty_cpus are 64-bit CPU masks");
 
 struct domain;
 
