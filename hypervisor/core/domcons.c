@@ -17,6 +17,7 @@
  */
 #include "console.h"
 #include "domain.h"
+#include "hypercall.h"
 #include "evtchn.h"
 #include "guest_access.h"
 #include "lib.h"
@@ -128,6 +129,11 @@ long do_console_io(u64 cmd, u64 count, u64 buffer, u64 a4, u64 a5)
         u32 n = (u32)count;
         char buf[128];
         while (n) {
+            /* A long write gives the CPU back and goes on (Xen does too). */
+            if (n != (u32)count && hypercall_preempt_check()) {
+                u64 args[5] = { cmd, n, buffer, 0, 0 };
+                return hypercall_create_continuation(__HYPERVISOR_console_io, 3, args);
+            }
             u32 chunk = n < sizeof(buf) ? n : sizeof(buf);
             if (copy_from_guest(buf, buffer, chunk))
                 return -EFAULT;

@@ -104,6 +104,12 @@ static void console(void)
     static const char msg[] = "console_io: one line written directly\n";
     long rc = HYPERVISOR_console_io(CONSOLEIO_write, sizeof(msg) - 1, msg);
     CHECK_EQ("console_io.write", rc, 0);
+    /* A write of many of the hypervisor's chunks (and, on a busy CPU, a
+     * continuation or more): 32 lines of 64 bytes, all of them written. */
+    static char big[32 * 64 + 1];          /* + snprintf's last NUL */
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(big + i * 64, 65, "console_io: long write, line %02u of 32%*s\n", i + 1, 26, "");
+    CHECK_EQ("console_io.write_long", HYPERVISOR_console_io(CONSOLEIO_write, 32 * 64, big), 0);
     CHECK_EQ("console_io.write_empty", HYPERVISOR_console_io(CONSOLEIO_write, 0, NULL), 0);
     CHECK_EQ("console_io.unknown_cmd", HYPERVISOR_console_io(99, 0, NULL), -XEN_ENOSYS);
 }
